@@ -1,0 +1,43 @@
+"""What a format module provides.
+
+A *message format* recognises its input from the first bytes and the file name, and turns a
+byte stream into parse records (``dossier.model.ParseRecord``). It never touches the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from dossier.model import ParseRecord
+
+# How many bytes of a file recognisers get to look at.
+HEAD_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Choices the user (or the case) makes for a parse.
+
+    ``date_order`` is "dmy" or "mdy" (or None: decide from the file). It only decides files
+    whose dates cannot decide for themselves; the parser records which way it went.
+    ``conversation`` is the chat's title when the container knows it (from the export's
+    file name), used when the content does not say.
+    """
+
+    date_order: str | None = None
+    conversation: str | None = None
+
+
+class MessageFormat(Protocol):
+    name: str
+    platform: str
+
+    def sniff(self, head: bytes, filename: str) -> float:
+        """How sure we are, 0.0 to 1.0, that this is our format."""
+        ...
+
+    def parse(self, stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[ParseRecord]:
+        """Yield records in file order. Must stream: never hold the whole file in memory."""
+        ...
