@@ -1,0 +1,149 @@
+"""A case: a folder holding the case database and the original files.
+
+    CASE/
+      case.sqlite        the database (open it in any SQLite tool)
+      objects/ab/cd...   every original file, named by its SHA-256, never modified
+      tmp/               files being written (moved into objects/ only when complete)
+
+Originals are written to tmp/ and renamed into place, so a killed ingest never leaves a
+half-written object under a real hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from dossier import __version__
+from dossier.errors import CaseExists, CaseNotFound, DossierError
+from dossier.store.sqlite import SqliteStore
+from dossier.timeutil import now_iso, zone
+
+DB_NAME = "case.sqlite"
+CHUNK = 1024 * 1024
+
+
+class Case:
+    def __init__(self, root: Path, store: SqliteStore) -> None:
+        self.root = root
+        self.store = store
+
+    # --- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, root: Path, *, title: str | None, tz: str, date_order: str | None = None
+    ) -> Case:
+        zone(tz)  # refuse an unknown zone before anything is written
+        if date_order not in (None, "dmy", "mdy"):
+            raise DossierError(
+                f"Unknown date order {date_order!r}.", "use dmy (day first) or mdy (month first)"
+            )
+        if (root / DB_NAME).exists():
+            raise CaseExists(
+                f"There is already a case at {root}.",
+                "open it with the other commands, or choose another folder",
+            )
+        if root.exists() and not root.is_dir():
+            raise CaseExists(f"{root} exists and is not a folder.", "choose another path")
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "objects").mkdir(exist_ok=True)
+        (root / "tmp").mkdir(exist_ok=True)
+        store = SqliteStore(root / DB_NAME)
+        with store.transaction():
+            store.set_meta("title", title or root.name)
+            store.set_meta("tz", tz)
+            store.set_meta("created_at", now_iso())
+            store.set_meta("created_by", f"dossier {__version__}")
+            if date_order:
+                store.set_meta("date_order", date_order)
+        return cls(root, store)
+
+    @classmethod
+    def open(cls, root: Path) -> Case:
+        if not (root / DB_NAME).is_file():
+            raise CaseNotFound(
+                f"No case at {root}.",
+                f"create one first: dossier init {root} --tz Europe/London",
+            )
+        (root / "objects").mkdir(exist_ok=True)
+        (root / "tmp").mkdir(exist_ok=True)
+        return cls(root, SqliteStore(root / DB_NAME))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- settings ------------------------------------------------------------------------
+
+    @property
+    def tz(self) -> str:
+        return self.store.get_meta("tz") or "UTC"
+
+    @property
+    def title(self) -> str:
+        return self.store.get_meta("title") or self.root.name
+
+    @property
+    def date_order(self) -> str | None:
+        return self.store.get_meta("date_order")
+
+    # --- original files ------------------------------------------------------------------
+
+    def object_path(self, sha256: str) -> Path:
+        return self.root / "objects" / sha256[:2] / sha256[2:]
+
+    def has_object(self, sha256: str) -> bool:
+        return self.object_path(sha256).is_file()
+
+    def store_object(
+        self, stream: BinaryIO, on_bytes: Callable[[int], None] | None = None
+    ) -> tuple[str, int]:
+        """Copy a stream into objects/ under its SHA-256; returns (sha256, size)."""
+        digest = hashlib.sha256()
+        size = 0
+        tmp_dir = self.root / "tmp"
+        fd, tmp_name = _mkstemp(tmp_dir)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                    if on_bytes:
+                        on_bytes(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            final = self.object_path(sha)
+            if final.exists():
+                os.unlink(tmp_name)
+            else:
+                final.parent.mkdir(exist_ok=True)
+                os.chmod(tmp_name, 0o444)
+                os.replace(tmp_name, final)
+            return sha, size
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+
+    def clean_tmp(self) -> None:
+        """Remove leftovers of an interrupted ingest."""
+        shutil.rmtree(self.root / "tmp", ignore_errors=True)
+        (self.root / "tmp").mkdir(exist_ok=True)
+
+
+def _mkstemp(folder: Path) -> tuple[int, str]:
+    import tempfile
+
+    return tempfile.mkstemp(dir=folder, prefix="incoming-")

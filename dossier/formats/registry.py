@@ -1,0 +1,34 @@
+"""Which format a file is in, decided from its first bytes and its name.
+
+A new format is one module with a ``MessageFormat`` object, added to ``FORMATS`` below.
+"""
+
+from __future__ import annotations
+
+from dossier.errors import UnrecognisedInput
+from dossier.formats.base import MessageFormat
+from dossier.formats.whatsapp import WHATSAPP
+
+FORMATS: dict[str, MessageFormat] = {fmt.name: fmt for fmt in (WHATSAPP,)}
+
+# Below this score a file is not taken to be in any format.
+MIN_SCORE = 0.3
+
+
+def format_named(name: str) -> MessageFormat:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UnrecognisedInput(
+            f"Unknown format {name!r}.", f"use one of: {', '.join(sorted(FORMATS))}"
+        ) from None
+
+
+def recognise(head: bytes, filename: str) -> MessageFormat | None:
+    """The best-scoring format for a file, or None if none is confident enough."""
+    best: tuple[float, MessageFormat] | None = None
+    for fmt in FORMATS.values():
+        score = fmt.sniff(head, filename)
+        if score >= MIN_SCORE and (best is None or score > best[0]):
+            best = (score, fmt)
+    return best[1] if best else None

@@ -1,0 +1,452 @@
+"""The SQLite case store: every SQL statement the case runs lives here or in store/search.py.
+
+Code above this layer calls methods; it never sees SQL. A PostgreSQL store for teams will
+offer the same methods.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dossier.store.schema import migrate
+
+# Row shapes the ingest hands over in bulk (tuples, not objects: millions of them).
+MessageRow = tuple[Any, ...]  # see insert_messages for the column order
+CopyRow = tuple[Any, ...]
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MB page cache
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = connect(path)
+        migrate(self.conn, str(path.parent))
+        self._identity_cache: dict[tuple[str, str, str], int] = {}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: a source is stored whole or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._identity_cache.clear()
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def all_meta(self) -> dict[str, str]:
+        return {k: v for k, v in self.conn.execute("SELECT key, value FROM meta")}
+
+    # --- sources -------------------------------------------------------------------------
+
+    def source_by_sha(self, sha256: str) -> sqlite3.Row | None:
+        cur = self.conn.execute("SELECT * FROM sources WHERE sha256 = ?", (sha256,))
+        cur.row_factory = sqlite3.Row
+        row: sqlite3.Row | None = cur.fetchone()
+        return row
+
+    def add_source(self, **fields: Any) -> int:
+        names = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        cur = self.conn.execute(
+            f"INSERT INTO sources ({names}) VALUES ({marks})", tuple(fields.values())
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update_source(self, source_id: int, **fields: Any) -> None:
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        self.conn.execute(
+            f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id)
+        )
+
+    def delete_source(self, source_id: int) -> None:
+        """Remove a failed source's row so a retry can store it afresh."""
+        self.conn.execute("DELETE FROM source_facts WHERE source_id = ?", (source_id,))
+        self.conn.execute("DELETE FROM parse_issues WHERE source_id = ?", (source_id,))
+        self.conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    def add_custody(self, source_id: int, custodian: str | None, path: str, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO custody(source_id, custodian, path, supplied_at) VALUES (?, ?, ?, ?)",
+            (source_id, custodian, path, at),
+        )
+
+    def add_facts(self, source_id: int, facts: Iterable[tuple[str, str]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO source_facts(source_id, key, value) VALUES (?, ?, ?)",
+            ((source_id, k, v) for k, v in facts),
+        )
+
+    def add_issues(self, source_id: int, issues: Iterable[tuple[Any, ...]]) -> int:
+        """Rows of (severity, reason, raw, line_start, line_end, byte_start)."""
+        rows = [(source_id, *issue) for issue in issues]
+        self.conn.executemany(
+            "INSERT INTO parse_issues(source_id, severity, reason, raw, line_start, line_end,"
+            " byte_start) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    def list_sources(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute(
+            "SELECT s.*, p.name AS parent_name,"
+            " (SELECT group_concat(DISTINCT c.custodian) FROM custody c"
+            "   WHERE c.source_id = s.id) AS custodians,"
+            " (SELECT min(c.path) FROM custody c WHERE c.source_id = s.id) AS path"
+            " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id ORDER BY s.id"
+        )
+        cur.row_factory = sqlite3.Row
+        sources = [dict(row) for row in cur]
+        facts: dict[int, dict[str, str]] = {}
+        for source_id, key, value in self.conn.execute("SELECT * FROM source_facts"):
+            facts.setdefault(source_id, {})[key] = value
+        for source in sources:
+            source["facts"] = facts.get(source["id"], {})
+        return sources
+
+    def list_issues(self, source_id: int | None = None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT i.*, s.name AS source_name, s.sha256 AS source_sha256"
+            " FROM parse_issues i JOIN sources s ON s.id = i.source_id"
+        )
+        params: tuple[Any, ...] = ()
+        if source_id is not None:
+            sql += " WHERE i.source_id = ?"
+            params = (source_id,)
+        cur = self.conn.execute(sql + " ORDER BY i.source_id, i.id", params)
+        cur.row_factory = sqlite3.Row
+        return [dict(row) for row in cur]
+
+    def failed_sources(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute(
+            "SELECT s.*, (SELECT min(path) FROM custody c WHERE c.source_id = s.id) AS path"
+            " FROM sources s WHERE s.status IN ('failed', 'unrecognised') ORDER BY s.id"
+        )
+        cur.row_factory = sqlite3.Row
+        return [dict(row) for row in cur]
+
+    def child_sources(self, parent_id: int) -> list[dict[str, Any]]:
+        cur = self.conn.execute("SELECT * FROM sources WHERE parent_id = ?", (parent_id,))
+        cur.row_factory = sqlite3.Row
+        return [dict(row) for row in cur]
+
+    def source(self, source_id: int) -> dict[str, Any]:
+        cur = self.conn.execute("SELECT * FROM sources WHERE id = ?", (source_id,))
+        cur.row_factory = sqlite3.Row
+        return dict(cur.fetchone())
+
+    # --- people --------------------------------------------------------------------------
+
+    def identity(self, kind: str, value: str, context: str) -> int:
+        """The identity (kind, value, context), created with a person of its own if new."""
+        key = (kind, value, context)
+        found = self._identity_cache.get(key)
+        if found is not None:
+            return found
+        row = self.conn.execute(
+            "SELECT id FROM identities WHERE kind = ? AND value = ? AND context = ?", key
+        ).fetchone()
+        if row is None:
+            person = self.conn.execute("INSERT INTO persons(name) VALUES (?)", (value,))
+            cur = self.conn.execute(
+                "INSERT INTO identities(person_id, kind, value, context) VALUES (?, ?, ?, ?)",
+                (person.lastrowid, kind, value, context),
+            )
+            row = (cur.lastrowid,)
+        self._identity_cache[key] = int(row[0])
+        return int(row[0])
+
+    def person_of(self, identity_id: int) -> int:
+        row = self.conn.execute(
+            "SELECT person_id FROM identities WHERE id = ?", (identity_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def join_persons(self, keep: int, absorb: int) -> None:
+        """Put every identity of person ``absorb`` under person ``keep``."""
+        if keep == absorb:
+            return
+        self.conn.execute(
+            "UPDATE identities SET person_id = ? WHERE person_id = ?", (keep, absorb)
+        )
+        self.conn.execute("DELETE FROM persons WHERE id = ?", (absorb,))
+
+    def link_identities(self, a: int, b: int, reason: str, evidence: str, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO identity_links(identity_a, identity_b, reason, evidence, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (a, b, reason, evidence, at),
+        )
+
+    def identity_value(self, identity_id: int) -> str:
+        row = self.conn.execute(
+            "SELECT value FROM identities WHERE id = ?", (identity_id,)
+        ).fetchone()
+        return str(row[0])
+
+    def persons_with_identities(self) -> list[dict[str, Any]]:
+        persons: dict[int, dict[str, Any]] = {}
+        for pid, name, iid, kind, value, context in self.conn.execute(
+            "SELECT p.id, p.name, i.id, i.kind, i.value, i.context FROM persons p"
+            " JOIN identities i ON i.person_id = p.id ORDER BY p.id, i.id"
+        ):
+            entry = persons.setdefault(pid, {"id": pid, "name": name, "identities": []})
+            entry["identities"].append(
+                {"id": iid, "kind": kind, "value": value, "context": context}
+            )
+        return list(persons.values())
+
+    # --- conversations and messages ------------------------------------------------------
+
+    def add_conversation(self, uid: str, platform: str, title: str, at: str) -> int:
+        row = self.conn.execute("SELECT id FROM conversations WHERE uid = ?", (uid,)).fetchone()
+        if row:
+            return int(row[0])
+        cur = self.conn.execute(
+            "INSERT INTO conversations(uid, platform, title, created_at) VALUES (?, ?, ?, ?)",
+            (uid, platform, title, at),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def max_message_id(self) -> int:
+        row = self.conn.execute("SELECT max(id) FROM messages").fetchone()
+        return int(row[0] or 0)
+
+    def existing_uids(self, uids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(uids), 500):
+            chunk = uids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.conn.execute(f"SELECT uid FROM messages WHERE uid IN ({marks})", chunk)
+            )
+        return found
+
+    def insert_messages(self, rows: Iterable[MessageRow]) -> None:
+        """Rows of (id, uid, conversation_id, kind, sender_id, body, body_search, match_hash,
+        sent_at, local_text, tz, has_seconds, time_flags, edited)."""
+        self.conn.executemany(
+            "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
+            " match_hash, sent_at, local_text, tz, has_seconds, time_flags, edited)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def insert_copies(self, rows: Iterable[CopyRow]) -> None:
+        """Rows of (message_id, source_id, seq, sender_id, header_text, line_start, line_end,
+        byte_start, byte_end)."""
+        self.conn.executemany(
+            "INSERT INTO message_copies(message_id, source_id, seq, sender_id, header_text,"
+            " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def insert_attachments(self, rows: Iterable[tuple[int, str, int | None]]) -> None:
+        """Rows of (message_id, name, source_id or None)."""
+        self.conn.executemany(
+            "INSERT INTO attachments(message_id, name, source_id) VALUES (?, ?, ?)", rows
+        )
+
+    def index_messages_from(self, first_id: int) -> None:
+        """Add messages with id >= first_id to the full-text index."""
+        self.conn.execute(
+            "INSERT INTO messages_fts(rowid, body_search)"
+            " SELECT id, body_search FROM messages WHERE id >= ?",
+            (first_id,),
+        )
+
+    def conversation_spans(self, platform: str) -> list[tuple[int, int, int, int]]:
+        """(conversation id, first sent_at, last sent_at, message count) per conversation."""
+        return list(
+            self.conn.execute(
+                "SELECT c.id, min(m.sent_at), max(m.sent_at), count(*) FROM conversations c"
+                " JOIN messages m ON m.conversation_id = c.id WHERE c.platform = ?"
+                " GROUP BY c.id",
+                (platform,),
+            )
+        )
+
+    def shared_match_counts(self, conversation_id: int, others: Sequence[int]) -> dict[int, int]:
+        """How many messages of ``conversation_id`` have a same-text twin in each of ``others``."""
+        if not others:
+            return {}
+        marks = ",".join("?" * len(others))
+        rows = self.conn.execute(
+            "SELECT o.conversation_id, count(DISTINCT n.id) FROM messages n"
+            " JOIN messages o ON o.match_hash = n.match_hash"
+            f" WHERE n.conversation_id = ? AND o.conversation_id IN ({marks})"
+            " GROUP BY o.conversation_id",
+            (conversation_id, *others),
+        )
+        return {int(c): int(n) for c, n in rows}
+
+    def alignment_rows(self, conversation_id: int) -> list[tuple[int, int, int, int | None, str]]:
+        """(id, sent_at, match_hash, sender_id, kind) of a conversation in time order."""
+        return list(
+            self.conn.execute(
+                "SELECT id, sent_at, match_hash, sender_id, kind FROM messages"
+                " WHERE conversation_id = ? ORDER BY sent_at, id",
+                (conversation_id,),
+            )
+        )
+
+    def fold_messages(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """For each (duplicate, original): its copies and attachments go to the original and
+        the duplicate message row is removed (from the index too)."""
+        self.conn.executemany(
+            "UPDATE message_copies SET message_id = ? WHERE message_id = ?",
+            ((orig, dup) for dup, orig in pairs),
+        )
+        self.conn.executemany(
+            "UPDATE attachments SET message_id = ? WHERE message_id = ?",
+            ((orig, dup) for dup, orig in pairs),
+        )
+        self.conn.executemany(
+            "INSERT INTO messages_fts(messages_fts, rowid, body_search)"
+            " SELECT 'delete', id, body_search FROM messages WHERE id = ?",
+            ((dup,) for dup, _ in pairs),
+        )
+        self.conn.executemany("DELETE FROM messages WHERE id = ?", ((dup,) for dup, _ in pairs))
+
+    def move_conversation(self, from_id: int, to_id: int) -> None:
+        self.conn.execute(
+            "UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", (to_id, from_id)
+        )
+        self.conn.execute("DELETE FROM conversations WHERE id = ?", (from_id,))
+
+    def conversation(self, conversation_id: int) -> dict[str, Any]:
+        cur = self.conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        cur.row_factory = sqlite3.Row
+        return dict(cur.fetchone())
+
+    def list_conversations(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute(
+            "SELECT c.*, count(m.id) AS message_count, min(m.sent_at) AS first_at,"
+            " max(m.sent_at) AS last_at FROM conversations c"
+            " LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id"
+        )
+        cur.row_factory = sqlite3.Row
+        return [dict(row) for row in cur]
+
+    # --- reading messages ----------------------------------------------------------------
+
+    def message_ids_by_uid_prefix(self, prefix: str) -> list[int]:
+        return [
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT id FROM messages WHERE uid >= ? AND uid < ? LIMIT 3",
+                (prefix, prefix + "\uffff"),
+            )
+        ]
+
+    def messages_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Full rows (with conversation and sender) in the order of ``ids``."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        cur = self.conn.execute(
+            "SELECT m.*, c.uid AS conversation_uid, c.title AS conversation_title,"
+            " i.value AS sender_as_written, p.name AS sender_person"
+            " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " LEFT JOIN identities i ON i.id = m.sender_id"
+            " LEFT JOIN persons p ON p.id = i.person_id"
+            f" WHERE m.id IN ({marks})",
+            tuple(ids),
+        )
+        cur.row_factory = sqlite3.Row
+        by_id = {row["id"]: dict(row) for row in cur}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def copies_of(self, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        if not message_ids:
+            return {}
+        marks = ",".join("?" * len(message_ids))
+        cur = self.conn.execute(
+            "SELECT mc.*, s.name AS source_name, s.sha256 AS source_sha256,"
+            " i.value AS sender_as_written,"
+            " (SELECT group_concat(DISTINCT cu.custodian) FROM custody cu"
+            "   WHERE cu.source_id = coalesce(s.parent_id, s.id)"
+            "      OR cu.source_id = s.id) AS custodian"
+            " FROM message_copies mc JOIN sources s ON s.id = mc.source_id"
+            " LEFT JOIN identities i ON i.id = mc.sender_id"
+            f" WHERE mc.message_id IN ({marks}) ORDER BY mc.source_id, mc.seq",
+            tuple(message_ids),
+        )
+        cur.row_factory = sqlite3.Row
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in cur:
+            out.setdefault(row["message_id"], []).append(dict(row))
+        return out
+
+    def attachments_of(self, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        if not message_ids:
+            return {}
+        marks = ",".join("?" * len(message_ids))
+        cur = self.conn.execute(
+            "SELECT a.*, s.sha256 AS sha256, s.size AS size FROM attachments a"
+            f" LEFT JOIN sources s ON s.id = a.source_id WHERE a.message_id IN ({marks})"
+            " ORDER BY a.id",
+            tuple(message_ids),
+        )
+        cur.row_factory = sqlite3.Row
+        out: dict[int, list[dict[str, Any]]] = {}
+        for row in cur:
+            out.setdefault(row["message_id"], []).append(dict(row))
+        return out
+
+    def context_ids(self, message_id: int, before: int, after: int) -> list[int]:
+        """Ids of the messages around one, in its conversation, in time order."""
+        row = self.conn.execute(
+            "SELECT conversation_id, sent_at FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        conv, sent = row
+        earlier = self.conn.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? AND (sent_at < ? OR"
+            " (sent_at = ? AND id < ?)) ORDER BY sent_at DESC, id DESC LIMIT ?",
+            (conv, sent, sent, message_id, before),
+        ).fetchall()
+        later = self.conn.execute(
+            "SELECT id FROM messages WHERE conversation_id = ? AND (sent_at > ? OR"
+            " (sent_at = ? AND id > ?)) ORDER BY sent_at, id LIMIT ?",
+            (conv, sent, sent, message_id, after),
+        ).fetchall()
+        return [r[0] for r in reversed(earlier)] + [message_id] + [r[0] for r in later]
+
+    def counts(self) -> dict[str, int]:
+        one = self.conn.execute
+        return {
+            "sources": int(one("SELECT count(*) FROM sources").fetchone()[0]),
+            "conversations": int(one("SELECT count(*) FROM conversations").fetchone()[0]),
+            "messages": int(one("SELECT count(*) FROM messages").fetchone()[0]),
+            "issues": int(one("SELECT count(*) FROM parse_issues").fetchone()[0]),
+            "persons": int(one("SELECT count(*) FROM persons").fetchone()[0]),
+        }

@@ -1,0 +1,99 @@
+"""Wall-clock times from exports to UTC, with daylight-saving changes made visible.
+
+Chat exports carry no offset. The zone comes from the case or the ingest option. A local time
+that happens twice (clocks go back) or never (clocks go forward) is flagged, not silently
+guessed: the first occurrence is taken for a repeated hour and the time is shifted forward by
+the gap for a missing one, and the flag says so.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from dossier.errors import DossierError
+
+AMBIGUOUS = "dst-ambiguous"  # the local time happened twice; the earlier one was taken
+NONEXISTENT = "dst-nonexistent"  # the local time never happened; shifted forward by the gap
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone called ``name``, or an error that says how to find a valid name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = sorted(z for z in available_timezones() if name.lower() in z.lower())[:5]
+        hint = "use an IANA zone name such as Europe/London or America/New_York"
+        if close:
+            hint += f" (did you mean {', '.join(close)}?)"
+        raise DossierError(f"Unknown time zone {name!r}.", hint) from None
+
+
+class LocalToUtc:
+    """Converts naive local times in one zone to UTC epoch seconds, fast.
+
+    The UTC offset is looked up once per local hour and cached, so millions of messages cost a
+    dictionary lookup each. DST transitions happen on the hour in every zone Dossier is likely
+    to meet, with a few half-hour exceptions that the per-call check below still catches.
+    """
+
+    def __init__(self, tz_name: str) -> None:
+        self.tz_name = tz_name
+        self._zone = zone(tz_name)
+        self._hour_cache: dict[tuple[int, int, int, int], tuple[int, str]] = {}
+
+    def convert(self, local: datetime) -> tuple[int, str]:
+        """(UTC epoch seconds, flag) where flag is "" or AMBIGUOUS or NONEXISTENT."""
+        key = (local.year, local.month, local.day, local.hour)
+        cached = self._hour_cache.get(key)
+        if cached is None:
+            cached = self._offset_for_hour(local.replace(minute=0, second=0, microsecond=0))
+            self._hour_cache[key] = cached
+        offset, flag = cached
+        naive_seconds = (local - _EPOCH) // timedelta(seconds=1)
+        if flag:
+            return self._exact(local)
+        return naive_seconds - offset, ""
+
+    def _offset_for_hour(self, hour_start: datetime) -> tuple[int, str]:
+        """Offset valid for the whole hour, or a flag meaning 'check each time in it'."""
+        first = self._exact(hour_start)
+        last = self._exact(hour_start.replace(minute=59, second=59))
+        start_naive = (hour_start - _EPOCH) // timedelta(seconds=1)
+        offset_first = start_naive - first[0]
+        offset_last = start_naive + 3599 - last[0]
+        if first[1] or last[1] or offset_first != offset_last:
+            return 0, "check"
+        return offset_first, ""
+
+    def _exact(self, local: datetime) -> tuple[int, str]:
+        earlier = local.replace(tzinfo=self._zone, fold=0)
+        later = local.replace(tzinfo=self._zone, fold=1)
+        off_earlier = earlier.utcoffset()
+        off_later = later.utcoffset()
+        utc = earlier.astimezone(UTC)
+        epoch = int(utc.timestamp())
+        if off_earlier == off_later:
+            return epoch, ""
+        # Offsets differ: either the time is repeated (fold matters) or it does not exist.
+        round_trip = utc.astimezone(self._zone).replace(tzinfo=None)
+        if round_trip == local:
+            return epoch, AMBIGUOUS
+        # Non-existent: Python maps fold=0 using the offset before the gap, which lands the
+        # instant after the gap, i.e. the clock time shifted forward by the gap.
+        return epoch, NONEXISTENT
+
+
+def iso_utc(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+def iso_local(epoch: int, tz_name: str) -> str:
+    """ISO 8601 with the zone's offset at that instant, e.g. 2024-03-31T02:30:00+02:00."""
+    return datetime.fromtimestamp(epoch, ZoneInfo(tz_name)).isoformat()
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
