@@ -1,0 +1,88 @@
+"""What a message is: who wrote it (if anyone) and which kind it is.
+
+Input is the text after the header (``rest``). Lookups go against a *stripped, lower-cased
+copy*; ``body`` is always returned exactly as read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dossier.formats.whatsapp import locale_strings as L
+
+_STRIP = L.INVISIBLE + " \u00a0\u202f\r\n\t"
+_QUOTES = "\"“„«'‘‚"
+
+_MEDIA = frozenset(L.MEDIA_OMITTED) | frozenset(L.IOS_OMITTED)
+_DELETED = frozenset(L.DELETED)
+_CALLS = frozenset(L.CALLS)
+_LIVE = frozenset(L.LIVE_LOCATION)
+_ATTACHMENT_RE = re.compile("|".join(f"(?:{p})" for p in L.ATTACHMENT_PATTERNS), re.IGNORECASE)
+_SYSTEM_RE = re.compile("(?:" + "|".join(L.SYSTEM_PATTERNS) + ")", re.IGNORECASE)
+# The patterns that start with fixed words: safe to test against a body whose author is unknown
+# (an iOS group name "writing" the encryption notice), unlike ".* added .+".
+_SYSTEM_STRICT_RE = re.compile(
+    "(?:" + "|".join(p for p in L.SYSTEM_PATTERNS if not p.startswith(".*")) + ")",
+    re.IGNORECASE,
+)
+
+# First/last characters (and prefixes) that send a body down the slow path; anything else is
+# plain text. Keeps the hot path to a few C-level checks per message.
+SLOW_FIRST = frozenset(L.INVISIBLE + "<")
+SLOW_LAST = frozenset(">)")
+SLOW_PREFIXES = L.POLL_PREFIXES + L.LOCATION_PREFIXES
+SLOW_EXACT = _MEDIA | _DELETED | _CALLS | _LIVE | frozenset({"."})
+
+
+def _key(text: str) -> str:
+    return text.strip(_STRIP).lower()
+
+
+def is_system_text(text: str, strict: bool) -> bool:
+    """Whether ``text`` (a whole system line, or a body) is one of WhatsApp's system texts."""
+    stripped = text.strip(_STRIP)
+    regex = _SYSTEM_STRICT_RE if strict else _SYSTEM_RE
+    return regex.match(stripped) is not None
+
+
+def body_kind(body: str) -> tuple[str, tuple[str, ...], bool]:
+    """(kind, attachments, edited) of an authored body."""
+    first = body.split("\n", 1)[0]
+    key = _key(body)
+    edited = False
+    for suffix in L.EDITED_SUFFIXES:
+        if key.endswith(suffix):
+            edited = True
+            key = key[: -len(suffix)].strip(_STRIP)
+            break
+    if key in _DELETED:
+        return "deleted", (), edited
+    if key in _MEDIA:
+        return "media", (), edited
+    if key in _CALLS:
+        return "call", (), edited
+    if key in _LIVE:
+        return "location", (), edited
+    if body == ".":
+        return "view_once", (), edited
+    lead = body.lstrip(L.INVISIBLE)
+    if lead.startswith(L.POLL_PREFIXES):
+        return "poll", (), edited
+    if lead.startswith(L.LOCATION_PREFIXES):
+        return "location", (), edited
+    m = _ATTACHMENT_RE.search(first.strip(_STRIP))
+    if m is not None:
+        name = next(g for g in m.groups() if g is not None).strip(_STRIP)
+        kind = "contact" if name.lower().endswith(".vcf") else "media"
+        return kind, (name,), edited
+    return "text", (), edited
+
+
+def system_kind(text: str) -> str:
+    """An authorless line is a system line, or a call line."""
+    return "call" if _key(text) in _CALLS else "system"
+
+
+def has_quote(name: str) -> bool:
+    """A would-be author holding a quote mark is really a system line quoting a subject."""
+    return any(q in name for q in _QUOTES)

@@ -1,0 +1,221 @@
+"""Turning an accepted header and its text into a MessageRecord, with exact positions.
+
+Positions: ``line_start``/``line_end`` are 1-based and inclusive; ``byte_start`` is the first
+byte of the header line in the original file and ``byte_end`` is just past the message's last
+character. Trailing line breaks are not content: WhatsApp trims messages when they are sent,
+so blank lines after a message's text (before the next header or at the end of the file) are
+layout. They stay inside the file's byte ranges *between* messages, not in any body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from dossier.formats.base import ParseOptions
+from dossier.formats.whatsapp import classify as C
+from dossier.formats.whatsapp.decode import BAD_CHARS_RE
+from dossier.formats.whatsapp.grammar import describe
+from dossier.formats.whatsapp.names import conversation_title_from_filename
+from dossier.formats.whatsapp.segments import Overflow, Segment, TextStats
+from dossier.model import MessageRecord, ParseIssue, ParseRecord, SourceFact
+
+RAW_CAP = 4096
+_new: Callable[..., Any] = tuple.__new__
+_INVISIBLE_FIRST = C.SLOW_FIRST
+
+
+class Header:
+    """An accepted (or pending) header with the text that belongs to it so far."""
+
+    __slots__ = ("dt", "flags", "has_seconds", "match", "overflow", "texts", "ts")
+
+    def __init__(self, seg: Segment, info: tuple[int, Any, bool, tuple[str, ...]]) -> None:
+        assert seg.match is not None
+        self.match: re.Match[str] = seg.match
+        self.ts, self.dt, self.has_seconds, self.flags = info
+        self.texts = [seg.text]
+        self.overflow: Overflow | None = seg.overflow
+
+    def add(self, seg: Segment) -> None:
+        self._extend([seg.text], seg.overflow)
+
+    def absorb(self, other: Header) -> None:
+        self._extend(other.texts, other.overflow)
+
+    def _extend(self, texts: list[str], over: Overflow | None) -> None:
+        if self.overflow is None:
+            self.texts.extend(texts)
+            self.overflow = over
+            return
+        # Already over the cap: everything after is counted, not kept.
+        text = "".join(texts)
+        o = self.overflow
+        chars, nbytes, newlines = o.chars + len(text), o.nbytes, o.newlines + text.count("\n")
+        nbytes += len(text.encode("utf-8", "surrogateescape"))  # approximate only if not UTF-8
+        tail = (o.tail + text)[-256:]
+        if over is not None:
+            chars, nbytes = chars + over.chars, nbytes + over.nbytes
+            newlines, tail = newlines + over.newlines, over.tail
+        self.overflow = Overflow(chars, nbytes, newlines, tail)
+
+
+class Emitter:
+    def __init__(
+        self,
+        filename: str,
+        options: ParseOptions,
+        base_bytes: int,
+        byte_len: Callable[[str], int],
+        unit: int,
+        stats: TextStats,
+    ) -> None:
+        self.title = (
+            options.conversation or conversation_title_from_filename(filename) or "WhatsApp chat"
+        )
+        self.byte = base_bytes
+        self.line = 1
+        self.byte_len = byte_len
+        self.unit = unit
+        self.stats = stats
+        self.base_bytes = base_bytes
+        self.known: set[str] = set()
+        self.first = True
+        self.crlf_mode = False
+        self.order = "dmy"
+
+    # -- text before the first header -----------------------------------------------------
+
+    def preamble(self, seg: Segment) -> Iterator[ParseRecord]:
+        text = seg.text
+        nbytes = self.byte_len(text) + (seg.overflow.nbytes if seg.overflow else 0)
+        lines = text.count("\n") + (seg.overflow.newlines if seg.overflow else 0)
+        full = len(text) + (seg.overflow.chars if seg.overflow else 0)
+        if text.strip("\r\n"):
+            raw = text[:RAW_CAP]
+            note = "" if full <= RAW_CAP else f" (first {RAW_CAP} of {full} characters shown)"
+            yield ParseIssue(
+                reason="text before the first WhatsApp header line" + note,
+                raw=_clean(raw),
+                line_start=self.line,
+                line_end=self.line + max(lines - (1 if text.endswith("\n") else 0), 0),
+                byte_start=self.byte,
+            )
+        self.line += lines
+        self.byte += nbytes
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def message(self, h: Header) -> Iterator[ParseRecord]:
+        texts = h.texts
+        text = texts[0] if len(texts) == 1 else "".join(texts)
+        m = h.match
+        start = m.start()
+        byte_start, line_start = self.byte, self.line
+        over = h.overflow
+        if over is None:
+            content = text.rstrip("\r\n")
+            nbytes = self.byte_len(text)
+            nl = text.count("\n")
+            line_end = line_start + nl - text.count("\n", len(content))
+            byte_end = byte_start + nbytes - (len(text) - len(content)) * self.unit
+        else:
+            content = text
+            nbytes = self.byte_len(text) + over.nbytes
+            nl = text.count("\n") + over.newlines
+            kept = over.tail.rstrip("\r\n")
+            line_end = line_start + nl - over.tail.count("\n", len(kept))
+            byte_end = byte_start + nbytes - (len(over.tail) - len(kept)) * self.unit
+        self.line += nl
+        self.byte += nbytes
+        if self.first:
+            yield from self._first_facts(m)
+        header_text = text[: m.end("hdr") - start]
+        sender, kind, body, attachments, edited = self._split(content[m.end() - start :])
+        if self.stats.bad and BAD_CHARS_RE.search(text):
+            body, header_text = _clean(body), _clean(header_text)
+            sender = None if sender is None else _clean(sender)
+            yield ParseIssue(
+                reason="undecodable bytes in this message were replaced by U+FFFD",
+                raw=_clean(content[:RAW_CAP]),
+                line_start=line_start,
+                line_end=line_end,
+                byte_start=byte_start,
+            )
+        yield _new(
+            MessageRecord,
+            (self.title, sender, kind, body, header_text, h.dt, h.has_seconds, line_start,
+             line_end, byte_start, byte_end, attachments, edited, h.flags),
+        )
+        if over is not None:
+            yield ParseIssue(
+                reason=f"message longer than the parser keeps: {over.chars} characters after "
+                f"the first {len(text)} are not in the body (bytes {byte_start}-{byte_end} "
+                "of the source hold all of it)",
+                raw=over.tail[-RAW_CAP:],
+                line_start=line_start,
+                line_end=line_end,
+                byte_start=byte_start,
+            )
+
+    def _split(self, rest: str) -> tuple[str | None, str, str, tuple[str, ...], bool]:
+        """(sender, kind, body, attachments, edited) of the text after the header."""
+        nl = rest.find("\n")
+        first = rest if nl < 0 else rest[:nl]
+        colon = first.find(": ")
+        if colon > 0:
+            name, body = first[:colon], rest[colon + 2 :]
+            if name in self.known:
+                if (
+                    (body and (body[0] in C.SLOW_FIRST or body[-1] in C.SLOW_LAST))
+                    or "\n" in body
+                    or body.startswith(C.SLOW_PREFIXES)
+                    or (len(body) < 48 and body.lower() in C.SLOW_EXACT)
+                ):
+                    return self._authored(name, body)
+                return name, "text", body, (), False
+            if C.has_quote(name) and C.is_system_text(first, strict=False):
+                return None, C.system_kind(first), rest, (), False
+            return self._authored(name, body)
+        line = first.rstrip("\r")
+        if line.endswith(":.") and " " not in line[-3:-2]:
+            name = line[:-2]
+            return name, "view_once", rest[len(name) + 1 :], (), False
+        if line.endswith(":") and len(line) > 1:
+            name = line[:-1]
+            self.known.add(name)
+            return name, "text", rest[len(line) :], (), False
+        return None, C.system_kind(first), rest, (), False
+
+    def _authored(
+        self, name: str, body: str
+    ) -> tuple[str | None, str, str, tuple[str, ...], bool]:
+        lead_invisible = body[:1] in _INVISIBLE_FIRST and body[:1] != "<"
+        if C.is_system_text(body.split("\n", 1)[0], strict=not lead_invisible):
+            return name, C.system_kind(body), body, (), False
+        self.known.add(name)
+        kind, attachments, edited = C.body_kind(body)
+        return name, kind, body, attachments, edited
+
+    # -- facts ----------------------------------------------------------------------------
+
+    def _first_facts(self, m: re.Match[str]) -> Iterator[SourceFact]:
+        self.first = False
+        yield SourceFact("layout", "ios" if m.group("ob") else "android")
+        yield SourceFact("header_format", describe(m, self.order))
+
+    def finish(self) -> Iterator[ParseRecord]:
+        s = self.stats
+        bare = s.lf - s.crlf
+        endings = "crlf" if s.crlf and not bare else "mixed" if s.crlf else "lf"
+        if s.lf:
+            yield SourceFact("line_endings", endings)
+        boms = s.feff + (1 if self.base_bytes else 0)
+        if boms:
+            yield SourceFact("bom_count", str(boms))
+
+
+def _clean(text: str) -> str:
+    """Output text must be valid Unicode: lone surrogates (undecodable bytes) become U+FFFD."""
+    return BAD_CHARS_RE.sub("\ufffd", text)

@@ -1,0 +1,120 @@
+"""Cutting decoded text into *segments*: a header-shaped line and the text up to the next one.
+
+One compiled regex finds every header-shaped line start in a block of several MB; segments
+are slices between matches. Whether a segment really starts a message is decided later
+(``parser.py``); here nothing is judged. A segment that runs past a block is carried over
+in pieces and joined once; beyond ``MAX_MESSAGE_CHARS`` its text is counted, not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
+
+from dossier.formats.whatsapp.decode import BAD_CHARS_RE, Block
+from dossier.formats.whatsapp.grammar import HEADER_RE
+
+# Text kept for one message; a longer (pathological) message keeps its first part only and
+# the parser reports the rest by byte range. Tests lower it.
+MAX_MESSAGE_CHARS = 16 * 1024 * 1024
+TAIL_CHARS = 256
+
+
+class Overflow(NamedTuple):
+    """The part of a segment beyond MAX_MESSAGE_CHARS that was counted but not kept."""
+
+    chars: int
+    nbytes: int
+    newlines: int
+    tail: str  # its last characters, to find where the content ends
+
+
+class Segment(NamedTuple):
+    match: re.Match[str] | None  # None: text before the first header-shaped line
+    text: str  # from the header's first character to the next segment, line break included
+    overflow: Overflow | None
+
+
+class TextStats:
+    """Counts made while cutting: line endings, U+FEFF, undecodable bytes."""
+
+    def __init__(self) -> None:
+        self.crlf = 0
+        self.lf = 0
+        self.feff = 0
+        self.bad = False
+
+
+class _Open:
+    """The segment still growing at the end of a block."""
+
+    __slots__ = ("match", "nbytes", "newlines", "overflow_chars", "pieces", "size", "tail")
+
+    def __init__(self, match: re.Match[str] | None) -> None:
+        self.match = match
+        self.pieces: list[str] = []
+        self.size = 0
+        self.overflow_chars = 0
+        self.nbytes = 0
+        self.newlines = 0
+        self.tail = ""
+
+    def add(self, piece: str, byte_len: Callable[[str], int]) -> None:
+        if self.size + len(piece) <= MAX_MESSAGE_CHARS and not self.overflow_chars:
+            self.pieces.append(piece)
+            self.size += len(piece)
+            return
+        room = max(MAX_MESSAGE_CHARS - self.size, 0)
+        if room:
+            self.pieces.append(piece[:room])
+            self.size += room
+            piece = piece[room:]
+        self.overflow_chars += len(piece)
+        self.nbytes += byte_len(piece)
+        self.newlines += piece.count("\n")
+        self.tail = (self.tail + piece[-TAIL_CHARS:])[-TAIL_CHARS:]
+
+    def close(self) -> Segment:
+        text = self.pieces[0] if len(self.pieces) == 1 else "".join(self.pieces)
+        self.pieces = []
+        over = None
+        if self.overflow_chars:
+            over = Overflow(self.overflow_chars, self.nbytes, self.newlines, self.tail)
+        return Segment(self.match, text, over)
+
+
+def segments(
+    blocks: Iterable[Block], stats: TextStats, byte_len: Callable[[str], int]
+) -> Iterator[Segment]:
+    """Yield segments in file order (the first may have no match: text before any header)."""
+    finditer = HEADER_RE.finditer
+    open_seg: _Open | None = None
+    for text, at_line_start in blocks:
+        stats.crlf += text.count("\r\n")
+        stats.lf += text.count("\n")
+        stats.feff += text.count("\ufeff")
+        if not stats.bad and BAD_CHARS_RE.search(text):
+            stats.bad = True
+        # Mid-line pieces must not match at 0; "^" still matches after any "\n" from pos 1.
+        matches = list(finditer(text, 0 if at_line_start else 1))
+        if not matches:
+            if open_seg is None:
+                open_seg = _Open(None)
+            open_seg.add(text, byte_len)
+            continue
+        first = matches[0].start()
+        if open_seg is not None:
+            if first:
+                open_seg.add(text[:first], byte_len)
+            yield open_seg.close()
+        elif first:
+            yield Segment(None, text[:first], None)
+        last = len(matches) - 1
+        for i in range(last):
+            m = matches[i]
+            yield Segment(m, text[m.start() : matches[i + 1].start()], None)
+        open_seg = _Open(matches[last])
+        open_seg.add(text[matches[last].start() :], byte_len)
+    if open_seg is not None:
+        yield open_seg.close()
