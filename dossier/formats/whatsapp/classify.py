@@ -17,7 +17,10 @@ _MEDIA = frozenset(L.MEDIA_OMITTED) | frozenset(L.IOS_OMITTED)
 _DELETED = frozenset(L.DELETED)
 _CALLS = frozenset(L.CALLS)
 _LIVE = frozenset(L.LIVE_LOCATION)
-_ATTACHMENT_RE = re.compile("|".join(f"(?:{p})" for p in L.ATTACHMENT_PATTERNS), re.IGNORECASE)
+_ATTACHED_PREFIX_RE = re.compile(
+    r"<\s*(?:" + "|".join(L.ATTACHED_WORDS) + r")\s*:\s*([^<>\n]+?)\s*>", re.IGNORECASE
+)
+_ATTACHED_SUFFIXES = L.ATTACHED_SUFFIXES
 _SYSTEM_RE = re.compile("(?:" + "|".join(L.SYSTEM_PATTERNS) + ")", re.IGNORECASE)
 # The patterns that start with fixed words: safe to test against a body whose author is unknown
 # (an iOS group name "writing" the encryption notice), unlike ".* added .+".
@@ -70,12 +73,30 @@ def body_kind(body: str) -> tuple[str, tuple[str, ...], bool]:
         return "poll", (), edited
     if lead.startswith(L.LOCATION_PREFIXES):
         return "location", (), edited
-    m = _ATTACHMENT_RE.search(first.strip(_STRIP))
-    if m is not None:
-        name = next(g for g in m.groups() if g is not None).strip(_STRIP)
+    name = attachment_name(first)
+    if name:
         kind = "contact" if name.lower().endswith(".vcf") else "media"
         return kind, (name,), edited
     return "text", (), edited
+
+
+def attachment_name(first_line: str) -> str | None:
+    """The file name an attachment marker on a body's first line names, if any."""
+    line = first_line.strip(_STRIP)
+    m = _ATTACHED_PREFIX_RE.match(line)
+    if m is not None:
+        return m.group(1).strip(_STRIP)
+    # Compare without invisible marks: "<\u200eattached>" is "<attached>".
+    low = line.lower()
+    for ch in L.INVISIBLE:
+        if ch in low:
+            low = low.replace(ch, "")
+    for suffix in _ATTACHED_SUFFIXES:
+        if low.endswith(suffix):
+            cut = line.rfind(suffix[0])
+            name = line[:cut].strip(_STRIP)
+            return name or None
+    return None
 
 
 def system_kind(text: str) -> str:

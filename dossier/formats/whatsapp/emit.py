@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from dossier.formats.base import ParseOptions
@@ -18,7 +19,7 @@ from dossier.formats.whatsapp import classify as C
 from dossier.formats.whatsapp.decode import BAD_CHARS_RE
 from dossier.formats.whatsapp.grammar import describe
 from dossier.formats.whatsapp.names import conversation_title_from_filename
-from dossier.formats.whatsapp.segments import Overflow, Segment, TextStats
+from dossier.formats.whatsapp.segments import Overflow, TextStats
 from dossier.model import MessageRecord, ParseIssue, ParseRecord, SourceFact
 
 RAW_CAP = 4096
@@ -26,39 +27,27 @@ _new: Callable[..., Any] = tuple.__new__
 _INVISIBLE_FIRST = C.SLOW_FIRST
 
 
-class Header:
-    """An accepted (or pending) header with the text that belongs to it so far."""
+DAY = tuple[int, int, int, int]  # year, month, day, ordinal * 86400
+TIME = tuple[int, int, int, int, bool, tuple[str, ...]]  # h, m, s, seconds, has_s, flags
+# A header being built: [match, timestamp seconds, DAY, TIME, text so far, Overflow | None].
+# A list rather than an object: one is made per message.
+Header = list[Any]
 
-    __slots__ = ("dt", "flags", "has_seconds", "match", "overflow", "texts", "ts")
 
-    def __init__(self, seg: Segment, info: tuple[int, Any, bool, tuple[str, ...]]) -> None:
-        assert seg.match is not None
-        self.match: re.Match[str] = seg.match
-        self.ts, self.dt, self.has_seconds, self.flags = info
-        self.texts = [seg.text]
-        self.overflow: Overflow | None = seg.overflow
-
-    def add(self, seg: Segment) -> None:
-        self._extend([seg.text], seg.overflow)
-
-    def absorb(self, other: Header) -> None:
-        self._extend(other.texts, other.overflow)
-
-    def _extend(self, texts: list[str], over: Overflow | None) -> None:
-        if self.overflow is None:
-            self.texts.extend(texts)
-            self.overflow = over
-            return
-        # Already over the cap: everything after is counted, not kept.
-        text = "".join(texts)
-        o = self.overflow
-        chars, nbytes, newlines = o.chars + len(text), o.nbytes, o.newlines + text.count("\n")
-        nbytes += len(text.encode("utf-8", "surrogateescape"))  # approximate only if not UTF-8
-        tail = (o.tail + text)[-256:]
-        if over is not None:
-            chars, nbytes = chars + over.chars, nbytes + over.nbytes
-            newlines, tail = newlines + over.newlines, over.tail
-        self.overflow = Overflow(chars, nbytes, newlines, tail)
+def absorb(h: Header, text: str, over: Overflow | None) -> None:
+    """Append a continuation (a rejected header line and its text) to header ``h``."""
+    if h[5] is None:
+        h[4] += text
+        h[5] = over
+        return
+    # Already over the cap: everything after is counted, not kept.
+    o: Overflow = h[5]
+    nbytes = o.nbytes + len(text.encode("utf-8", "surrogateescape"))  # exact for UTF-8
+    chars, newlines, tail = o.chars + len(text), o.newlines + text.count("\n"), (o.tail + text)
+    if over is not None:
+        chars, nbytes = chars + over.chars, nbytes + over.nbytes
+        newlines, tail = newlines + over.newlines, over.tail
+    h[5] = Overflow(chars, nbytes, newlines, tail[-256:])
 
 
 class Emitter:
@@ -84,14 +73,18 @@ class Emitter:
         self.first = True
         self.crlf_mode = False
         self.order = "dmy"
+        self.issues: list[ParseRecord] = []  # records to yield after the current message
+
+    def flush(self) -> Iterator[ParseRecord]:
+        issues, self.issues = self.issues, []
+        yield from issues
 
     # -- text before the first header -----------------------------------------------------
 
-    def preamble(self, seg: Segment) -> Iterator[ParseRecord]:
-        text = seg.text
-        nbytes = self.byte_len(text) + (seg.overflow.nbytes if seg.overflow else 0)
-        lines = text.count("\n") + (seg.overflow.newlines if seg.overflow else 0)
-        full = len(text) + (seg.overflow.chars if seg.overflow else 0)
+    def preamble(self, text: str, over: Overflow | None) -> Iterator[ParseRecord]:
+        nbytes = self.byte_len(text) + (over.nbytes if over else 0)
+        lines = text.count("\n") + (over.newlines if over else 0)
+        full = len(text) + (over.chars if over else 0)
         if text.strip("\r\n"):
             raw = text[:RAW_CAP]
             note = "" if full <= RAW_CAP else f" (first {RAW_CAP} of {full} characters shown)"
@@ -107,57 +100,69 @@ class Emitter:
 
     # -- messages ---------------------------------------------------------------------------
 
-    def message(self, h: Header) -> Iterator[ParseRecord]:
-        texts = h.texts
-        text = texts[0] if len(texts) == 1 else "".join(texts)
-        m = h.match
+    def message(self, h: Header) -> MessageRecord:
+        """The record for header ``h``; positions advance past its text."""
+        m, _, day, tm, text, over = h
         start = m.start()
-        byte_start, line_start = self.byte, self.line
-        over = h.overflow
+        byte_start, line_start, unit = self.byte, self.line, self.unit
         if over is None:
             content = text.rstrip("\r\n")
-            nbytes = self.byte_len(text)
+            nbytes = len(text) * unit if text.isascii() else self.byte_len(text)
             nl = text.count("\n")
-            line_end = line_start + nl - text.count("\n", len(content))
-            byte_end = byte_start + nbytes - (len(text) - len(content)) * self.unit
+            cut = len(text) - len(content)
+            line_end = line_start + nl - (1 if cut == 1 else text.count("\n", len(content)))
+            byte_end = byte_start + nbytes - cut * unit
         else:
             content = text
             nbytes = self.byte_len(text) + over.nbytes
             nl = text.count("\n") + over.newlines
             kept = over.tail.rstrip("\r\n")
             line_end = line_start + nl - over.tail.count("\n", len(kept))
-            byte_end = byte_start + nbytes - (len(over.tail) - len(kept)) * self.unit
+            byte_end = byte_start + nbytes - (len(over.tail) - len(kept)) * unit
+            self._overflow_issue(over, len(text), line_start, line_end, byte_start, byte_end)
         self.line += nl
         self.byte += nbytes
         if self.first:
-            yield from self._first_facts(m)
-        header_text = text[: m.end("hdr") - start]
+            self._first_facts(m)
+        header_text = text[: m.end(1) - start]
         sender, kind, body, attachments, edited = self._split(content[m.end() - start :])
         if self.stats.bad and BAD_CHARS_RE.search(text):
             body, header_text = _clean(body), _clean(header_text)
             sender = None if sender is None else _clean(sender)
-            yield ParseIssue(
+            self._bad_bytes_issue(content, line_start, line_end, byte_start)
+        when = datetime(day[0], day[1], day[2], tm[0], tm[1], tm[2])
+        rec: MessageRecord = _new(
+            MessageRecord,
+            (self.title, sender, kind, body, header_text, when, tm[4], line_start,
+             line_end, byte_start, byte_end, attachments, edited, tm[5]),
+        )
+        return rec
+
+    def _overflow_issue(
+        self, over: Overflow, kept: int, line_start: int, line_end: int, start: int, end: int
+    ) -> None:
+        self.issues.append(
+            ParseIssue(
+                reason=f"message longer than the parser keeps: {over.chars} characters after "
+                f"the first {kept} are not in the body (bytes {start}-{end} of the source "
+                "hold all of it)",
+                raw=_clean(over.tail[-RAW_CAP:]),
+                line_start=line_start,
+                line_end=line_end,
+                byte_start=start,
+            )
+        )
+
+    def _bad_bytes_issue(self, content: str, line_start: int, line_end: int, start: int) -> None:
+        self.issues.append(
+            ParseIssue(
                 reason="undecodable bytes in this message were replaced by U+FFFD",
                 raw=_clean(content[:RAW_CAP]),
                 line_start=line_start,
                 line_end=line_end,
-                byte_start=byte_start,
+                byte_start=start,
             )
-        yield _new(
-            MessageRecord,
-            (self.title, sender, kind, body, header_text, h.dt, h.has_seconds, line_start,
-             line_end, byte_start, byte_end, attachments, edited, h.flags),
         )
-        if over is not None:
-            yield ParseIssue(
-                reason=f"message longer than the parser keeps: {over.chars} characters after "
-                f"the first {len(text)} are not in the body (bytes {byte_start}-{byte_end} "
-                "of the source hold all of it)",
-                raw=over.tail[-RAW_CAP:],
-                line_start=line_start,
-                line_end=line_end,
-                byte_start=byte_start,
-            )
 
     def _split(self, rest: str) -> tuple[str | None, str, str, tuple[str, ...], bool]:
         """(sender, kind, body, attachments, edited) of the text after the header."""
@@ -200,10 +205,10 @@ class Emitter:
 
     # -- facts ----------------------------------------------------------------------------
 
-    def _first_facts(self, m: re.Match[str]) -> Iterator[SourceFact]:
+    def _first_facts(self, m: re.Match[str]) -> None:
         self.first = False
-        yield SourceFact("layout", "ios" if m.group("ob") else "android")
-        yield SourceFact("header_format", describe(m, self.order))
+        self.issues.append(SourceFact("layout", "ios" if m.group("ob") else "android"))
+        self.issues.append(SourceFact("header_format", describe(m, self.order)))
 
     def finish(self) -> Iterator[ParseRecord]:
         s = self.stats

@@ -72,13 +72,14 @@ EDITED_SUFFIXES = (
     "<dit bericht is bewerkt>", "<bericht bewerkt>",
 )
 
-# Attachment markers (regex fragments); each captures the file name in its one group.
-ATTACHMENT_PATTERNS = (
-    r"<\s*(?:attached|anhang|angehängt|adjunto|pièce jointe|anexo|allegato|bijlage)"
-    r"\s*:\s*([^<>\n]+?)\s*>",
-    r"([^\n]+?)\s+\((?:file attached|datei angehängt|archivo adjunto|fichier joint"
-    r"|arquivo anexado|ficheiro anexado|file allegato|bestand bijgevoegd)\)",
-    r"([^\n<]+?)\s+<[" + INVISIBLE + r"]*attached>",
+# Attachment markers. Prefix form "<WORD: NAME>" (iOS, any spacing); suffix forms
+# "NAME (file attached)" (Android) and "NAME <attached>" (older iOS), compared lower-cased.
+ATTACHED_WORDS = ("attached", "anhang", "angehängt", "adjunto", "pièce jointe", "anexo",
+                  "allegato", "bijlage", "fichier joint")
+ATTACHED_SUFFIXES = (
+    "(file attached)", "(datei angehängt)", "(archivo adjunto)", "(fichier joint)",
+    "(arquivo anexado)", "(ficheiro anexado)", "(file allegato)", "(bestand bijgevoegd)",
+    "<attached>",
 )
 
 # Poll and location prefixes (case-sensitive; compared after leading invisible characters).

@@ -13,19 +13,18 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
 from dossier.formats.whatsapp import dates as D
 from dossier.formats.whatsapp.decode import CHUNK_BYTES, blocks, byte_length, detect
-from dossier.formats.whatsapp.emit import Emitter, Header
+from dossier.formats.whatsapp.emit import DAY, TIME, Emitter, Header, absorb
 from dossier.formats.whatsapp.grammar import HEADER_RE, parse_time, signature
-from dossier.formats.whatsapp.segments import Segment, TextStats, segments
+from dossier.formats.whatsapp.segments import Segment, TextStats, batches
 from dossier.model import ParseIssue, ParseRecord, SourceFact
 
 BUFFER_CHARS = 8 * 1024 * 1024
-DECIDE_EVERY = 2048
+DECIDE_AFTER = 256  # headers seen before the values may decide (a block holds thousands)
 MAX_STAMPS = 200_000
 # A header more than this far outside its neighbours' time span (while they agree with each
 # other) is text pasted into a message, not a message. Real and peer-made files shuffle
@@ -35,35 +34,27 @@ OUTLIER_SECONDS = 31 * 86400
 
 
 class _Clock:
-    """Date and time texts -> (timestamp seconds, datetime, has_seconds, flags), cached."""
+    """Date and time texts -> parsed tuples, cached by text (few distinct values per file)."""
 
     def __init__(self, order: str) -> None:
         self.order = order
-        self.days: dict[str, int | None] = {}
-        self.times: dict[str, tuple[int, int, int, int, bool, tuple[str, ...]] | None] = {}
-        self.cache: dict[tuple[Any, ...], tuple[int, datetime, bool, tuple[str, ...]] | None] = {}
+        self.days: dict[str, DAY | None] = {}
+        self.times: dict[str, TIME | None] = {}
 
-    def read(self, key: tuple[Any, ...]) -> tuple[int, datetime, bool, tuple[str, ...]] | None:
-        date_text, time_text = key
-        if date_text not in self.days:
-            day = D.read_date_any(date_text, self.order)
-            self.days[date_text] = None if day is None else day.toordinal()
-        if time_text not in self.times:
-            try:
-                h, mi, s, has_s, flags = parse_time(time_text)
-                self.times[time_text] = (h, mi, s, h * 3600 + mi * 60 + s, has_s, flags)
-            except ValueError:
-                self.times[time_text] = None
-        ordinal, tm = self.days[date_text], self.times[time_text]
-        if ordinal is None or tm is None:
-            return None
-        h, mi, s, secs, has_s, flags = tm
-        dt = datetime.fromordinal(ordinal).replace(hour=h, minute=mi, second=s)
-        if len(self.cache) > 500_000:
-            self.cache.clear()
-        info = (ordinal * 86400 + secs, dt, has_s, flags)
-        self.cache[key] = info
-        return info
+    def day(self, text: str) -> DAY | None:
+        day = D.read_date_any(text, self.order)
+        found = None if day is None else (day.year, day.month, day.day, day.toordinal() * 86400)
+        self.days[text] = found
+        return found
+
+    def time(self, text: str) -> TIME | None:
+        try:
+            h, mi, s, has_s, flags = parse_time(text)
+            found: TIME | None = (h, mi, s, h * 3600 + mi * 60 + s, has_s, flags)
+        except ValueError:
+            found = None
+        self.times[text] = found
+        return found
 
 
 def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[ParseRecord]:
@@ -72,8 +63,8 @@ def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[Pa
     yield SourceFact("encoding", enc.name)
     byte_len = byte_length(enc)
     stats = TextStats()
-    segs = segments(blocks(stream, enc, head), stats, byte_len)
-    buffered: list[Segment] = []
+    segs = batches(blocks(stream, enc, head), stats, byte_len)
+    buffered: list[list[Segment]] = []
     decision = None
     for decision_or_issue in _decide(segs, buffered, stream, options):
         if isinstance(decision_or_issue, D.Decision):
@@ -98,23 +89,25 @@ def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[Pa
 
 
 def _decide(
-    segs: Iterator[Segment], buffered: list[Segment], stream: BinaryIO, options: ParseOptions
+    segs: Iterator[list[Segment]],
+    buffered: list[list[Segment]],
+    stream: BinaryIO,
+    options: ParseOptions,
 ) -> Iterator[D.Decision | ParseIssue]:
     """Fill ``buffered`` until the date order is known; yield the decision (once)."""
     dates: set[str] = set()
     stamps: list[tuple[str, str]] = []
     size = 0
-    for seg in segs:
-        buffered.append(seg)
-        size += len(seg.text)
-        m = seg.match
-        if m is None:
-            continue
-        date_text = m.group("date")
-        dates.add(date_text)
-        if len(stamps) < MAX_STAMPS:
-            stamps.append((date_text, m.group("tm")))
-        if len(buffered) % DECIDE_EVERY == 0:
+    for batch in segs:
+        buffered.append(batch)
+        for m, text, _ in batch:
+            size += len(text)
+            if m is None:
+                continue
+            dates.add(m.group("date"))
+            if len(stamps) < MAX_STAMPS:
+                stamps.append((m.group("date"), m.group("tm")))
+        if len(dates) > 0 and len(stamps) >= DECIDE_AFTER:
             order = D.decide_by_values(dates)
             if order is not None:
                 yield D.Decision(order, "file", "")
@@ -162,71 +155,92 @@ def _seconds(stamps: list[tuple[str, str]]) -> list[tuple[str, int]]:
     return out
 
 
-def _reported_order(buffered: list[Segment], order: str) -> str:
+def _reported_order(buffered: list[list[Segment]], order: str) -> str:
     """The order as the file writes it (a 4-digit year in front makes "mdy" read "ymd")."""
-    for seg in buffered:
-        if seg.match is not None:
-            fields = re.findall("[0-9]+", seg.match.group("date"))
-            return D.adjusted(order, fields)
+    for m, _, _ in itertools.chain.from_iterable(buffered):
+        if m is not None:
+            return D.adjusted(order, re.findall("[0-9]+", m.group("date")))
     return order
 
 
-def _crlf_mode(buffered: list[Segment]) -> bool:
+def _crlf_mode(buffered: list[list[Segment]]) -> bool:
     """True when messages end with CRLF: then a header after a bare LF is message text."""
     crlf = lf = 0
     prev = ""
-    for seg in buffered:
-        if seg.match is not None and prev:
+    for m, text, over in itertools.chain.from_iterable(buffered):
+        if m is not None and prev:
             if prev.endswith("\r\n"):
                 crlf += 1
             elif prev.endswith("\n"):
                 lf += 1
-        prev = seg.text if seg.overflow is None else seg.overflow.tail
+        prev = text if over is None else over.tail
     return crlf > lf
 
 
 def _judge(
-    segs: Iterator[Segment], emitter: Emitter, order: str, trust_time: bool
+    segs: Iterator[list[Segment]], emitter: Emitter, order: str, trust_time: bool
 ) -> Iterator[ParseRecord]:
-    """Decide which header-shaped lines start messages; hand messages to the emitter."""
+    """Decide which header-shaped lines start messages; hand messages to the emitter.
+
+    The hot loop of the parser: locals only, cached date/time lookups, one list per header.
+    """
     clock = _Clock(order)
-    cache_get = clock.cache.get
+    days_get, times_get = clock.days.get, clock.times.get
     crlf_mode = emitter.crlf_mode
+    message, issues = emitter.message, emitter.issues
+    missing = _MISSING
     prev: Header | None = None  # the last accepted header: the message being built
     pending: Header | None = None  # the header-shaped line waiting for its lookahead
     last_text = ""
-    for seg in segs:
-        m = seg.match
-        info = None
-        if m is not None:
-            key = m.group("date", "tm")
-            info = cache_get(key) or clock.read(key)
-        if info is None or (crlf_mode and last_text and not last_text.endswith("\r\n")):
-            # Not a header after all: the text continues whatever came before.
+    for batch in segs:
+        for m, text, over in batch:
+            day = tm = None
+            if m is not None:
+                date_text, time_text = m.group(3, 7)
+                day = days_get(date_text, missing)
+                if day is missing:
+                    day = clock.day(date_text)
+                tm = times_get(time_text, missing)
+                if tm is missing:
+                    tm = clock.time(time_text)
+            if (
+                day is None
+                or tm is None
+                or (crlf_mode and last_text and not last_text.endswith("\r\n"))
+            ):
+                # Not a header after all: the text continues whatever came before.
+                if pending is not None:
+                    absorb(pending, text, over)
+                else:
+                    yield from emitter.preamble(text, over)
+                last_text = text if over is None else over.tail
+                continue
+            last_text = text if over is None else over.tail
+            ts = day[3] + tm[3]
             if pending is not None:
-                pending.add(seg)
-            else:
-                yield from emitter.preamble(seg)
-            last_text = seg.text if seg.overflow is None else seg.overflow.tail
-            continue
-        last_text = seg.text if seg.overflow is None else seg.overflow.tail
-        if pending is not None:
-            if prev is None or not trust_time or _accept(prev.ts, pending.ts, info[0]):
-                if prev is not None:
-                    yield from emitter.message(prev)
-                prev = pending
-            else:
-                prev.absorb(pending)
-        pending = Header(seg, info)
+                if prev is None:
+                    prev = pending
+                elif not trust_time or _accept(prev[1], pending[1], ts):
+                    yield message(prev)
+                    if issues:
+                        yield from emitter.flush()
+                    prev = pending
+                else:
+                    absorb(prev, pending[4], pending[5])
+            pending = [m, ts, day, tm, text, over]
     if pending is not None:
         if prev is None or not trust_time or _accept_last(prev, pending):
             if prev is not None:
-                yield from emitter.message(prev)
+                yield message(prev)
             prev = pending
         else:
-            prev.absorb(pending)
+            absorb(prev, pending[4], pending[5])
     if prev is not None:
-        yield from emitter.message(prev)
+        yield message(prev)
+    yield from emitter.flush()
+
+
+_MISSING: Any = object()
 
 
 def _accept(p: int, h: int, n: int) -> bool:
@@ -239,6 +253,6 @@ def _accept(p: int, h: int, n: int) -> bool:
 
 def _accept_last(prev: Header, last: Header) -> bool:
     """The final header has no lookahead: doubt it only if it is both earlier and different."""
-    if last.ts >= prev.ts - OUTLIER_SECONDS:
+    if last[1] >= prev[1] - OUTLIER_SECONDS:
         return True
-    return signature(last.match) == signature(prev.match)
+    return bool(signature(last[0]) == signature(prev[0]))
