@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.whatsapp_helpers import corpora, parse_file
+from tests.test_whatsapp_support import corpora, parse_file
 
 # (path under chats/, records, authored) exactly as in the MANIFEST table.
 MANIFEST = [

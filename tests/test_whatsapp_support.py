@@ -1,4 +1,4 @@
-"""Shared helpers for the WhatsApp parser tests (not a test module itself)."""
+"""Shared helpers for the WhatsApp parser tests (holds no tests itself)."""
 
 from __future__ import annotations
 

@@ -89,9 +89,27 @@ def candidate_orders(dates: Iterable[str]) -> list[str]:
     return distinct
 
 
+def structural_orders(dates: Iterable[str]) -> list[str]:
+    """Orders under which every date is valid, one per way of reading dates of these shapes.
+
+    Unlike ``candidate_orders`` this does not merge orders that merely agree on the dates
+    seen so far (``01/01/2024`` reads the same either way): later dates may still differ.
+    Orders are merged only when they read *every* date of the shapes seen alike (with a
+    4-digit year, "dmy", "ydm" and "dym" all mean "day before month").
+    """
+    texts = set(dates)
+    shapes = sorted({tuple(len(f) for f in DATE_FIELDS_RE.findall(t)) for t in texts})
+    groups: dict[tuple[str, ...], str] = {}
+    for order in ORDERS:
+        if all(read_date(t, order) is not None for t in texts):
+            key = tuple(adjusted(order, ["0" * w for w in shape]) for shape in shapes)
+            groups.setdefault(key, order)
+    return list(groups.values())
+
+
 def decide_by_values(dates: Iterable[str]) -> str | None:
-    """The order if the values alone leave one reading (None: still ambiguous or no dates)."""
-    orders = candidate_orders(dates)
+    """The order if the values alone settle it for good (None: still ambiguous or no dates)."""
+    orders = structural_orders(dates)
     return orders[0] if len(orders) == 1 else None
 
 
@@ -115,14 +133,26 @@ def backward_seconds(order: str, stamps: Iterable[tuple[str, int]]) -> int:
 
 
 def decide(
-    dates: Iterable[str], stamps: Sequence[tuple[str, int]], option: str | None
+    dates: Iterable[str],
+    stamps: Sequence[tuple[str, int]],
+    option: str | None,
+    complete: bool = True,
 ) -> Decision:
-    """Decide the file's order from its dates, its time order and the user's option."""
-    orders = candidate_orders(dates)
+    """Decide the file's order from its dates, its time order and the user's option.
+
+    ``complete``: ``dates`` are all the file's dates (else only a first part was seen).
+    """
+    dates = set(dates)
+    orders = structural_orders(dates)
     if not orders:  # values contradict each other: read each date as best it fits
         return Decision("dmy", "file", "dates fit no single order; each read as it fits")
     if len(orders) == 1:
         return Decision(orders[0], "file", "")
+    if complete:
+        readings = candidate_orders(dates)
+        if len(readings) == 1:  # every order reads every date of this file the same
+            return Decision(readings[0], "file", "")
+        orders = readings
     if option in orders:
         return Decision(str(option), "option", "")
     costs = {o: backward_seconds(o, stamps) for o in orders}

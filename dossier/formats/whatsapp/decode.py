@@ -49,11 +49,8 @@ def detect(head: bytes) -> Encoding:
     utf16 = _bomless_utf16(head)
     if utf16 is not None:
         return _make(utf16, utf16, 0)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    if _mostly_utf8(head):
         return _make("utf-8", "utf-8", 0)
-    except UnicodeDecodeError:
-        pass
     guess = _legacy_guess(head)
     return _make(guess, guess, 0) if guess else _make("utf-8", "utf-8", 0)
 
@@ -77,21 +74,50 @@ def _bomless_utf16(head: bytes) -> str | None:
     return None
 
 
+def _mostly_utf8(head: bytes) -> bool:
+    """UTF-8, perhaps with stray bad bytes: at least as many valid non-ASCII characters as
+    invalid bytes. A legacy (cp1252 ...) file has no valid multi-byte sequences at all."""
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(head, final=False)
+    bad = len(_ESCAPED_RE.findall(text))
+    if not bad:
+        return True
+    return len(_NON_ASCII_RE.findall(text)) - bad >= bad
+
+
+_ESCAPED_RE = re.compile("[\udc80-\udcff]")
+_NON_ASCII_RE = re.compile("[^\x00-\x7f]")
+# Western Windows code page: WhatsApp's legacy exports from western Europe and the Americas.
+# charset-normalizer often ranks a Central European page first on short samples.
+_PREFERRED_LEGACY = "cp1252"
+
+
 def _legacy_guess(head: bytes) -> str | None:
     """Ask charset-normalizer only once UTF-8 has failed (it is slow and can be fooled)."""
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # the dependency is declared; degrade rather than crash
         return "cp1252"
-    best = from_bytes(head[:SNIFF_BYTES]).best()
-    if best is None:
+    results = list(from_bytes(head[:SNIFF_BYTES]))
+    if not results:
         return None
+    best = results[0]
     name = str(best.encoding)
+    for other in results[1:]:
+        if other.encoding == _PREFERRED_LEGACY and other.chaos <= best.chaos + 0.05:
+            name = _PREFERRED_LEGACY
     try:
         codecs.lookup(name)
     except LookupError:
         return None
     return None if name.startswith("utf_8") else name
+
+
+def _max_carry() -> int:
+    return MAX_CARRY_CHARS
+
+
+def _chunk() -> int:
+    return CHUNK_BYTES  # read at call time so tests can shrink it
 
 
 def byte_length(enc: Encoding) -> Callable[[str], int]:
@@ -138,9 +164,9 @@ def blocks(stream: BinaryIO, enc: Encoding, first: bytes) -> Iterator[Block]:
         if cut:
             yield Block(text[:cut], at_start)
             carry, at_start = text[cut:], True
-        elif len(text) > MAX_CARRY_CHARS:
+        elif len(text) > _max_carry():
             yield Block(text, at_start)  # a pathological line: hand it on in pieces
             carry, at_start = "", False
         else:
             carry = text
-        raw = stream.read(CHUNK_BYTES)
+        raw = stream.read(_chunk())

@@ -17,7 +17,8 @@ from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
 from dossier.formats.whatsapp import dates as D
-from dossier.formats.whatsapp.decode import CHUNK_BYTES, blocks, byte_length, detect
+from dossier.formats.whatsapp import decode
+from dossier.formats.whatsapp.decode import blocks, byte_length, detect
 from dossier.formats.whatsapp.emit import DAY, TIME, Emitter, Header, absorb
 from dossier.formats.whatsapp.grammar import HEADER_RE, parse_time, signature
 from dossier.formats.whatsapp.segments import Segment, TextStats, batches
@@ -58,7 +59,7 @@ class _Clock:
 
 
 def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[ParseRecord]:
-    head = stream.read(CHUNK_BYTES)
+    head = stream.read(decode.CHUNK_BYTES)
     enc = detect(head)
     yield SourceFact("encoding", enc.name)
     byte_len = byte_length(enc)
@@ -66,7 +67,7 @@ def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[Pa
     segs = batches(blocks(stream, enc, head), stats, byte_len)
     buffered: list[list[Segment]] = []
     decision = None
-    for decision_or_issue in _decide(segs, buffered, stream, options):
+    for decision_or_issue in _decide(segs, buffered, stream, options, enc.codec):
         if isinstance(decision_or_issue, D.Decision):
             decision = decision_or_issue
         else:
@@ -93,11 +94,13 @@ def _decide(
     buffered: list[list[Segment]],
     stream: BinaryIO,
     options: ParseOptions,
+    codec: str,
 ) -> Iterator[D.Decision | ParseIssue]:
     """Fill ``buffered`` until the date order is known; yield the decision (once)."""
     dates: set[str] = set()
     stamps: list[tuple[str, str]] = []
     size = 0
+    complete = True
     for batch in segs:
         buffered.append(batch)
         for m, text, _ in batch:
@@ -113,15 +116,16 @@ def _decide(
                 yield D.Decision(order, "file", "")
                 return
         if size > BUFFER_CHARS:
-            issue = _prescan(stream, dates)
+            issue = _prescan(stream, dates, codec)
             if issue is not None:
+                complete = False
                 yield issue
             break
     if dates:
-        yield D.decide(dates, _seconds(stamps), options.date_order)
+        yield D.decide(dates, _seconds(stamps), options.date_order, complete)
 
 
-def _prescan(stream: BinaryIO, dates: set[str]) -> ParseIssue | None:
+def _prescan(stream: BinaryIO, dates: set[str], codec: str) -> ParseIssue | None:
     """Collect the dates of the rest of the stream, then return to where we were."""
     if not stream.seekable():
         return ParseIssue(
@@ -132,7 +136,7 @@ def _prescan(stream: BinaryIO, dates: set[str]) -> ParseIssue | None:
         )
     where = stream.tell()
     while True:
-        raw = stream.read(CHUNK_BYTES)
+        raw = stream.read(decode.CHUNK_BYTES)
         if not raw:
             break
         # A fresh decoder may mangle one character at chunk edges: harmless for dates.

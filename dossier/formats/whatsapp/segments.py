@@ -84,6 +84,14 @@ class _Open:
         return (self.match, text, over)
 
 
+def _capped(seg: Segment, byte_len: Callable[[str], int]) -> Segment:
+    if len(seg[1]) <= MAX_MESSAGE_CHARS:
+        return seg
+    capped = _Open(seg[0])
+    capped.add(seg[1], byte_len)
+    return capped.close()
+
+
 def batches(
     blocks: Iterable[Block], stats: TextStats, byte_len: Callable[[str], int]
 ) -> Iterator[list[Segment]]:
@@ -114,6 +122,8 @@ def batches(
             batch.append((None, text[:first], None))
         ends = starts[1:]
         batch += [(m, text[s:e], None) for m, s, e in zip(matches, starts, ends, strict=False)]
+        if len(text) > MAX_MESSAGE_CHARS:  # a segment may be over the cap: cap it here too
+            batch = [_capped(s, byte_len) for s in batch]
         yield batch
         open_seg = _Open(matches[-1])
         open_seg.add(text[starts[-1] :], byte_len)
