@@ -1,0 +1,602 @@
+"""Run a search query (``dossier.store.query``) against a case's SQLite store.
+
+How a query runs:
+
+1. ``from:`` and ``in:`` are resolved first to short lists of identity / conversation ids (one
+   small query each), so the message query never joins persons per row.
+2. The top-level AND of the query is split into an FTS5 *core* -- every positive word, prefix
+   and phrase, plus excluded words, as one ``messages_fts MATCH`` expression -- and a SQL
+   *residual* over ``messages m`` for the rest (operators, exact-phrase checks, mixed ORs).
+   The core only narrows candidates; the residual makes them exact.
+3. Exact phrases: FTS finds rows with the phrase's words adjacent, then ``dossier_phrase()``
+   (a Python function registered on the connection) checks that the case-folded phrase occurs
+   literally in the case-folded ``body_search``, on word boundaries: ``"don't"`` does not match
+   "don t", ``"plan b"`` not "plan bravo", ``"café"`` not "cafe". Any run of white space
+   (a line break included) counts as one space. Phrases of characters the index ignores
+   (``"🔥"``, ``"!!!"``) have no core and are checked by scanning.
+4. Ordering (``newest``/``oldest``) is always exact by ``sent_at`` (ties by id). With a core:
+
+   * *few matches* (the core has at most ``cap`` hits, ``cap`` ~ sqrt(15 x limit x messages),
+     about 17,000 for 20 results from 1M messages): the hits are joined to ``messages``,
+     filtered and sorted -- about 1 µs a hit;
+   * *many matches* (a common word): messages are walked in time order through the
+     ``messages_time`` (or sender/conversation) index, in growing batches, and each batch is
+     checked against the core with ``rowid BETWEEN`` range queries on the FTS index. Rowids
+     follow file order, so a batch of recent messages falls in a few rowid runs and the check
+     is nearly free; the walk stops as soon as ``limit`` hits are found. Scattered rowids cost
+     one small FTS query a run, and the walk gives up after ``budget`` rows and falls back to
+     the join-and-sort plan, so the worst case is bounded and the answer is still exact.
+
+   ``best`` ranks by FTS5 bm25 over all core hits (cost grows with the match count).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dossier.errors import QueryError
+from dossier.store.query import (
+    After,
+    And,
+    Before,
+    From,
+    Has,
+    In,
+    Kind,
+    Node,
+    Not,
+    Or,
+    Text,
+    parse,
+)
+from dossier.textnorm import fold
+
+SORTS: tuple[str, ...] = ("newest", "oldest", "best")
+SNIPPET_CHARS = 160
+# Plan choice (see the module docstring); module-level so tests can force either plan.
+MIN_CAP = 1000  # an FTS core with at most this many hits is always joined and sorted
+MIN_BUDGET = 50_000  # rows a time-ordered walk may read before it falls back
+_WS = re.compile(r"\s+")
+_PHONE = re.compile(r"\+?[\d\s().\-/]+")
+_HAS_ATTACHMENT = "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    message_id: int  # messages.id (rowid)
+    uid: str
+    snippet: str  # matched terms wrapped in the highlight markers
+    score: float | None  # sort="best": -bm25, higher is better; otherwise None
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    limit: int = 20,
+    sort: str = "newest",
+    tz: str = "UTC",
+    highlight: tuple[str, str] = ("[", "]"),
+) -> list[SearchHit]:
+    """The ``limit`` messages matching ``query``, in ``sort`` order."""
+    if sort not in SORTS:
+        raise QueryError(f"Unknown sort order {sort!r}.", hint=f"Use one of: {', '.join(SORTS)}.")
+    if limit < 1:
+        raise QueryError(f"The result limit must be at least 1, not {limit}.")
+    plan = compile_query(conn, parse(query), tz)
+    with _fts_errors():
+        if sort == "best" and plan.fts is not None:
+            rows = _best(conn, plan, limit)
+        else:
+            rows = [(i, None) for i in _ordered(conn, plan, limit, desc=sort != "oldest")]
+        return _hits(conn, plan, rows, highlight)
+
+
+def count(conn: sqlite3.Connection, query: str, tz: str = "UTC") -> int:
+    """How many messages match ``query``."""
+    plan = compile_query(conn, parse(query), tz)
+    with _fts_errors():
+        if plan.fts is None:
+            where, params = plan.full_where()
+            sql = f"SELECT count(*) FROM messages m WHERE {where}"
+        elif plan.where == "1":
+            sql, params = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?", []
+        else:
+            sql, params = f"SELECT count(*) {_FROM_HITS} WHERE {plan.where}", plan.params
+        row = conn.execute(sql, [plan.fts, *params] if plan.fts else params).fetchone()
+    return int(row[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling the tree
+
+
+@dataclass
+class Plan:
+    fts: str | None  # FTS5 expression narrowing the candidates, or None (scan)
+    anti: str | None  # with no ``fts``: FTS5 expression of the excluded words, or None
+    where: str  # exact SQL predicate over ``messages m``; "1" when nothing is left
+    params: list[object]
+    marks: list[tuple[str, bool]] = field(default_factory=list)  # (folded text, prefix) to mark
+    highlight_fts: str | None = None  # OR of the positive indexed terms, for FTS snippets
+
+    def full_where(self) -> tuple[str, list[object]]:
+        """The residual with the excluded words (``anti``) as a SQL condition."""
+        if self.anti is None:
+            return self.where, self.params
+        return f"{self.where} AND m.id NOT IN ({_FTS_IDS})", [*self.params, self.anti]
+
+
+def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
+    """Split ``node`` into an FTS core and an exact SQL residual (see the module docstring)."""
+    _register(conn)
+    compiler = _Compiler(conn, _zone(tz))
+    core: list[str] = []
+    excluded: list[str] = []
+    residual: list[str] = []
+    for child in node.children if isinstance(node, And) else (node,):
+        if isinstance(child, Not) and (exact := fts_exact(child.child)) is not None:
+            excluded.append(exact)
+            continue
+        if (superset := fts_superset(child)) is not None:
+            core.append(superset)
+        if fts_exact(child) is None:
+            residual.append(compiler.sql(child))
+    fts = anti = None
+    if core:
+        fts = " AND ".join(f"({c})" for c in core) + "".join(f" NOT ({e})" for e in excluded)
+    elif excluded:
+        anti = " OR ".join(f"({e})" for e in excluded)
+    positive = list(_positive_texts(node))
+    lit = [t for t in positive if _tokens(t.text)]
+    return Plan(
+        fts=fts,
+        anti=anti,
+        where=" AND ".join(residual) or "1",
+        params=compiler.params,
+        marks=[(_squash(t.text), t.prefix) for t in positive],
+        highlight_fts=" OR ".join(_fts_string(t) for t in lit) or None,
+    )
+
+
+_FTS_IDS = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?"
+_FROM_HITS = (
+    "FROM (SELECT rowid AS id FROM messages_fts WHERE messages_fts MATCH ?) AS h "
+    "CROSS JOIN messages m ON m.id = h.id"
+)
+
+
+def fts_exact(node: Node) -> str | None:
+    """An FTS5 expression matching exactly the rows ``node`` matches, or None."""
+    if isinstance(node, Text):
+        if node.phrase and not _simple_word(node.text):
+            return None
+        return _fts_string(node) if _tokens(node.text) else None
+    if isinstance(node, And):
+        pos = [c for c in node.children if not isinstance(c, Not)]
+        neg = [c.child for c in node.children if isinstance(c, Not)]
+        pos_fts = [fts_exact(c) for c in pos]
+        neg_fts = [fts_exact(c) for c in neg]
+        if not pos or None in pos_fts or None in neg_fts:
+            return None
+        return " AND ".join(f"({p})" for p in pos_fts) + "".join(f" NOT ({n})" for n in neg_fts)
+    if isinstance(node, Or):
+        parts = [fts_exact(c) for c in node.children]
+        return None if None in parts else " OR ".join(f"({p})" for p in parts)
+    return None
+
+
+def fts_superset(node: Node) -> str | None:
+    """An FTS5 expression matching at least the rows ``node`` matches, or None."""
+    if isinstance(node, Text):
+        return _fts_string(node) if _tokens(node.text) else None
+    if isinstance(node, And):
+        pos = [s for c in node.children if (s := fts_superset(c)) is not None]
+        neg = [e for c in node.children if isinstance(c, Not) and (e := fts_exact(c.child))]
+        if not pos:
+            return None
+        return " AND ".join(f"({p})" for p in pos) + "".join(f" NOT ({n})" for n in neg)
+    if isinstance(node, Or):
+        parts = [fts_superset(c) for c in node.children]
+        return None if None in parts else " OR ".join(f"({p})" for p in parts)
+    return None
+
+
+def _fts_string(text: Text) -> str:
+    return '"' + text.text.replace('"', '""') + '"' + ("*" if text.prefix else "")
+
+
+def _simple_word(text: str) -> bool:
+    """A one-word ASCII phrase: FTS matching is already exact for it."""
+    return text.isascii() and text.isalnum()
+
+
+def _positive_texts(node: Node, negated: bool = False) -> Iterator[Text]:
+    if isinstance(node, Text) and not negated:
+        yield node
+    elif isinstance(node, Not):
+        yield from _positive_texts(node.child, not negated)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from _positive_texts(child, negated)
+
+
+class _Compiler:
+    def __init__(self, conn: sqlite3.Connection, zone: ZoneInfo) -> None:
+        self.conn = conn
+        self.zone = zone
+        self.params: list[object] = []
+
+    def sql(self, node: Node) -> str:
+        """An exact predicate over ``messages m`` that is 0 or 1, never NULL."""
+        if isinstance(node, Text):
+            if _tokens(node.text) and (exact := fts_exact(node)) is not None:
+                self.params.append(exact)
+                return f"m.id IN ({_FTS_IDS})"
+            needle = _squash(node.text)
+            self.params.append(needle)
+            if needle.lower() == needle.upper() and " " not in needle:
+                # caseless (emoji, punctuation): a plain substring test weeds out most rows in C
+                self.params.insert(len(self.params) - 1, needle)
+                return "(instr(m.body_search, ?) > 0 AND dossier_phrase(m.body_search, ?))"
+            return "dossier_phrase(m.body_search, ?)"
+        if isinstance(node, Not):
+            return f"NOT ({self.sql(node.child)})"
+        if isinstance(node, And | Or):
+            glue = " AND " if isinstance(node, And) else " OR "
+            return "(" + glue.join(self.sql(c) for c in node.children) + ")"
+        if isinstance(node, From):
+            ids = _sender_ids(self.conn, node.name)
+            return f"(m.sender_id IS NOT NULL AND m.sender_id IN ({_ints(ids)}))" if ids else "0"
+        if isinstance(node, In):
+            ids = _conversation_ids(self.conn, node.name)
+            return f"m.conversation_id IN ({_ints(ids)})" if ids else "0"
+        if isinstance(node, After | Before):
+            self.params.append(_epoch(node.when, self.zone))
+            return "m.sent_at >= ?" if isinstance(node, After) else "m.sent_at < ?"
+        if isinstance(node, Kind):
+            self.params.append(node.kind)
+            return "m.kind = ?"
+        if isinstance(node, Has):
+            if node.what == "attachment":
+                return _HAS_ATTACHMENT
+            return f"(m.kind = 'media' OR {_HAS_ATTACHMENT})"
+        raise AssertionError(node)
+
+
+def _ints(ids: Sequence[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise QueryError(
+            f"Unknown time zone {tz!r} for reading after:/before: dates.",
+            hint="Use an IANA zone name such as Europe/Madrid or UTC.",
+        ) from exc
+
+
+def _epoch(when: datetime, zone: ZoneInfo) -> int:
+    return math.floor(when.replace(tzinfo=zone).timestamp())
+
+
+def _sender_ids(conn: sqlite3.Connection, name: str) -> list[int]:
+    """Every identity of every person whose name or any identity value contains ``name``."""
+    digits = re.sub(r"\D", "", name) if _PHONE.fullmatch(name) else ""
+    rows = conn.execute(
+        "SELECT i.id FROM identities i WHERE i.person_id IN ("
+        " SELECT p.id FROM persons p WHERE dossier_contains(p.name, ?1, '')"
+        " UNION SELECT j.person_id FROM identities j WHERE dossier_contains(j.value, ?1, ?2))"
+        " ORDER BY i.id",
+        (_squash(name), digits if len(digits) >= 5 else ""),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def _conversation_ids(conn: sqlite3.Connection, name: str) -> list[int]:
+    rows = conn.execute(
+        "SELECT id FROM conversations WHERE uid = ? OR dossier_contains(title, ?, '') ORDER BY id",
+        (name, _squash(name)),
+    )
+    return [int(r[0]) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Text matching (registered as SQL functions)
+
+
+def _squash(text: str) -> str:
+    """``textnorm.fold`` with every run of white space (line breaks too) made one space."""
+    return _WS.sub(" ", fold(text)).strip()
+
+
+def _is_word_char(c: str) -> bool:
+    if c.isascii():
+        return c.isalnum()
+    category = unicodedata.category(c)
+    return category[0] in "LNM" or category == "Co"
+
+
+def find_phrase(hay: str, needle: str, start: int = 0, prefix: bool = False) -> int:
+    """Index of the first occurrence of ``needle`` in ``hay`` at or after ``start`` that does not
+    cut a word: a word character at either end of ``needle`` must not continue in ``hay``
+    (the end is free for a ``prefix``). -1 when there is none. Both already squashed."""
+    if not needle:
+        return -1
+    check_start = _is_word_char(needle[0])
+    check_end = _is_word_char(needle[-1]) and not prefix
+    pos = hay.find(needle, start)
+    while pos >= 0:
+        end = pos + len(needle)
+        if not (check_start and pos > 0 and _is_word_char(hay[pos - 1])) and not (
+            check_end and end < len(hay) and _is_word_char(hay[end])
+        ):
+            return pos
+        pos = hay.find(needle, pos + 1)
+    return -1
+
+
+def _phrase_match(text: str | None, needle: str | None) -> int:
+    if text is None or not needle:
+        return 0
+    return int(find_phrase(_WS.sub(" ", fold(text)), needle) >= 0)
+
+
+def _contains(text: str | None, needle: str | None, digits: str | None) -> int:
+    if text is None:
+        return 0
+    if needle and needle in _squash(text):
+        return 1
+    if digits:
+        return int(digits in re.sub(r"\D", "", text))
+    return 0
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    conn.create_function("dossier_phrase", 2, _phrase_match, deterministic=True)
+    conn.create_function("dossier_contains", 3, _contains, deterministic=True)
+
+
+_TOKENIZER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    """The terms the index's tokenizer (unicode61, diacritics kept) makes of ``text``."""
+    with _TOKENIZER_LOCK:
+        db = _tokenizer_db()
+        db.execute("DELETE FROM tok")
+        db.execute("INSERT INTO tok(rowid, x) VALUES (1, ?)", (text,))
+        return tuple(r[0] for r in db.execute("SELECT term FROM tok_terms ORDER BY offset"))
+
+
+@lru_cache(maxsize=1)
+def _tokenizer_db() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+    db.execute("CREATE VIRTUAL TABLE tok USING fts5(x, tokenize = 'unicode61 remove_diacritics 0')")
+    db.execute("CREATE VIRTUAL TABLE tok_terms USING fts5vocab(tok, 'instance')")
+    return db
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the plan
+
+
+def _ordered(conn: sqlite3.Connection, plan: Plan, limit: int, desc: bool) -> list[int]:
+    """Ids of the first ``limit`` matches by ``sent_at`` (then id), newest or oldest first."""
+    order = "DESC" if desc else "ASC"
+    by_time = f"ORDER BY m.sent_at {order}, m.id {order}"
+    total = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+    cap = min(max(int(math.sqrt(limit * total)), MIN_CAP), 100_000)
+    budget = max(30 * cap, MIN_BUDGET)
+    if plan.fts is None:
+        if plan.anti is not None:
+            walked = _walk(conn, plan, plan.anti, limit, by_time, budget, keep=False)
+            if walked is not None:
+                return walked
+        where, params = plan.full_where()
+        sql = f"SELECT m.id FROM messages m WHERE {where} {by_time} LIMIT ?"
+        return [int(r[0]) for r in conn.execute(sql, [*params, limit])]
+    capped = "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
+    if conn.execute(capped, (plan.fts, cap + 1)).fetchone()[0] > cap:
+        walked = _walk(conn, plan, plan.fts, limit, by_time, budget, keep=True)
+        if walked is not None:
+            return walked
+    sql = f"SELECT m.id {_FROM_HITS} WHERE {plan.where} {by_time} LIMIT ?"
+    return [int(r[0]) for r in conn.execute(sql, [plan.fts, *plan.params, limit])]
+
+
+def _walk(
+    conn: sqlite3.Connection,
+    plan: Plan,
+    fts: str,
+    limit: int,
+    by_time: str,
+    budget: int,
+    keep: bool,
+) -> list[int] | None:
+    """Walk the residual's rows in time order, keeping those ``fts`` matches (``keep``) or
+    does not match, until ``limit`` are found; None when more than ``budget`` rows would have
+    to be read."""
+    cursor = conn.execute(f"SELECT m.id FROM messages m WHERE {plan.where} {by_time}", plan.params)
+    found: list[int] = []
+    seen, batch = 0, 256
+    try:
+        while len(found) < limit:
+            ids = [int(r[0]) for r in cursor.fetchmany(batch)]
+            if not ids:
+                break
+            members = _fts_members(conn, fts, ids)
+            found.extend(i for i in ids if (i in members) == keep)
+            seen += len(ids)
+            if len(found) < limit and seen >= budget:
+                return None
+            batch = min(batch * 2, 8192)
+    finally:
+        cursor.close()
+    return found[:limit]
+
+
+def _fts_members(conn: sqlite3.Connection, fts: str, ids: list[int], gap: int = 1024) -> set[int]:
+    """Which of ``ids`` the FTS expression matches: one rowid-range query per run of ids."""
+    ordered = sorted(ids)
+    wanted = set(ids)
+    members: set[int] = set()
+    lo = prev = ordered[0]
+    for i in [*ordered[1:], None]:
+        if i is not None and i - prev <= gap:
+            prev = i
+            continue
+        rows = conn.execute(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            (fts, lo, prev),
+        )
+        members.update(r for (r,) in rows if r in wanted)
+        if i is not None:
+            lo = prev = i
+    return members
+
+
+def _best(conn: sqlite3.Connection, plan: Plan, limit: int) -> list[tuple[int, float | None]]:
+    """By bm25, best first (ties: newest, or latest rowid when there is no residual)."""
+    if plan.where == "1":
+        sql = (
+            "SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? "
+            "ORDER BY rank, rowid DESC LIMIT ?"
+        )
+        rows = conn.execute(sql, (plan.fts, limit))
+    else:
+        sql = (
+            "SELECT m.id, h.rank FROM (SELECT rowid AS id, rank FROM messages_fts "
+            "WHERE messages_fts MATCH ?) AS h CROSS JOIN messages m ON m.id = h.id "
+            f"WHERE {plan.where} ORDER BY h.rank, m.sent_at DESC, m.id DESC LIMIT ?"
+        )
+        rows = conn.execute(sql, [plan.fts, *plan.params, limit])
+    return [(int(i), -float(rank)) for i, rank in rows]
+
+
+def _hits(
+    conn: sqlite3.Connection,
+    plan: Plan,
+    rows: list[tuple[int, float | None]],
+    marks: tuple[str, str],
+) -> list[SearchHit]:
+    if not rows:
+        return []
+    ids = [i for i, _ in rows]
+    found = conn.execute(
+        f"SELECT id, uid, body_search FROM messages WHERE id IN ({_ints(ids)})"
+    ).fetchall()
+    by_id = {int(i): (str(uid), str(body)) for i, uid, body in found}
+    hits = []
+    for message_id, score in rows:
+        uid, body = by_id[message_id]
+        text = _snippet(body, plan.marks, marks)
+        if text is None and plan.highlight_fts is not None:
+            text = _fts_snippet(conn, plan.highlight_fts, message_id, marks)
+        hits.append(SearchHit(message_id, uid, text or _head(body), score))
+    return hits
+
+
+class _fts_errors:
+    """Turn an FTS5 syntax complaint into a QueryError (the compiler quotes every term, so
+    this should not happen; if it does, the user still gets a message, not a traceback)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, sqlite3.OperationalError) and "fts5" in str(exc):
+            raise QueryError(
+                f"The search index could not read this query ({exc}).",
+                hint="Put unusual words in quotes, or simplify the query.",
+            ) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Snippets
+
+
+def _head(body: str) -> str:
+    flat = _WS.sub(" ", body).strip()
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+def _fts_snippet(
+    conn: sqlite3.Connection, fts: str, message_id: int, marks: tuple[str, str]
+) -> str | None:
+    row = conn.execute(
+        "SELECT snippet(messages_fts, 0, ?, ?, '…', 24) FROM messages_fts "
+        "WHERE messages_fts MATCH ? AND rowid = ?",
+        (marks[0], marks[1], fts, message_id),
+    ).fetchone()
+    return None if row is None else _WS.sub(" ", str(row[0])).strip()
+
+
+def _fold_map(text: str) -> tuple[str, list[int]]:
+    """``_squash``-style folding of ``text`` (without the strip), with, for every folded
+    character, the index of the character of ``text`` it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                origin.append(i)
+            in_space = True
+            continue
+        in_space = False
+        folded = ch.casefold()
+        out.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(out), origin
+
+
+def _snippet(body: str, needles: list[tuple[str, bool]], marks: tuple[str, str]) -> str | None:
+    """A window of ``body`` around the first literal occurrence of a needle, every occurrence
+    in it wrapped in ``marks``; None when no needle occurs literally."""
+    if not needles:
+        return None
+    hay, origin = _fold_map(body)
+    spans: list[tuple[int, int]] = []
+    for needle, prefix in needles:
+        pos = find_phrase(hay, needle, 0, prefix)
+        while pos >= 0:
+            spans.append((origin[pos], origin[pos + len(needle) - 1] + 1))
+            pos = find_phrase(hay, needle, pos + 1, prefix)
+    if not spans:
+        return None
+    spans = _merge(spans)
+    start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
+    end = min(len(body), max(start + SNIPPET_CHARS, spans[0][1]))
+    parts, at = [], start
+    for a, b in spans:
+        if a < at or b > end:
+            continue
+        parts += [body[at:a], marks[0], body[a:b], marks[1]]
+        at = b
+    parts.append(body[at:end])
+    text = _WS.sub(" ", "".join(parts)).strip()
+    return ("…" if start > 0 else "") + text + ("…" if end < len(body) else "")
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
