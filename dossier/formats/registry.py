@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dossier.errors import UnrecognisedInput
 from dossier.formats.base import MessageFormat
-from dossier.formats.whatsapp import WHATSAPP
+from dossier.formats.whatsapp import WHATSAPP, conversation_title_from_filename
 
 FORMATS: dict[str, MessageFormat] = {fmt.name: fmt for fmt in (WHATSAPP,)}
 
@@ -32,3 +32,17 @@ def recognise(head: bytes, filename: str) -> MessageFormat | None:
         if score >= MIN_SCORE and (best is None or score > best[0]):
             best = (score, fmt)
     return best[1] if best else None
+
+
+# Chat titles hidden in export file names ("WhatsApp Chat with Team.txt", "WhatsApp Chat -
+# Team.zip"), one reader per platform.
+TITLE_READERS = (conversation_title_from_filename,)
+
+
+def title_from_name(name: str) -> str | None:
+    """A chat's title from an export's file or folder name, if the name carries one."""
+    for reader in TITLE_READERS:
+        title = reader(name)
+        if title:
+            return title
+    return None

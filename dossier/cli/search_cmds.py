@@ -1,0 +1,80 @@
+"""dossier search / show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dossier import read
+from dossier.case import Case
+from dossier.cli.output import emit_json, highlight, strip_markers
+from dossier.model import Message
+from dossier.timeutil import iso_local
+
+
+@click.command()
+@click.argument("case", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--sort", type=click.Choice(["newest", "oldest", "best"]), default="newest",
+              show_default=True)
+def search(case: Path, query: str, as_json: bool, limit: int, sort: str) -> None:
+    """Search messages. Operators: from: in: after: before: kind: has:attachment,
+    "exact phrase", -word, OR, word*."""
+    with Case.open(case) as opened:
+        hits = read.search(opened, query, limit=limit, sort=sort)
+    if as_json:
+        emit_json([{**read.as_json(m), "snippet": strip_markers(s)} for m, s in hits])
+        return
+    if not hits:
+        click.echo("No messages match.", err=True)
+        return
+    for message, snippet in hits:
+        click.echo(f"{message.uid}  {_when(message)}  {message.conversation_title}  "
+                   f"{message.sender or '(system)'}  [{message.kind}]")
+        click.echo("    " + highlight(snippet).replace("\n", "\n    "))
+
+
+@click.command()
+@click.argument("case", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("message_id")
+@click.option("--context", "context_n", default=0, type=click.IntRange(0, 1000),
+              help="Show N messages before and after, in the same conversation.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
+    """Show one message with where it came from (file, lines, bytes, custodian)."""
+    with Case.open(case) as opened:
+        message = read.find(opened, message_id)
+        around = read.context(opened, message, context_n, context_n) if context_n else [message]
+    if as_json:
+        emit_json({
+            "message": read.as_json(message),
+            "context": [read.as_json(m) for m in around],
+        })
+        return
+    for item in around:
+        marker = ">>" if item.id == message.id else "  "
+        click.echo(f"{marker} {item.uid}  {_when(item)}  {item.sender or '(system)'}  "
+                   f"[{item.kind}]")
+        for line in item.body.splitlines() or [""]:
+            click.echo(f"{marker}     {line}")
+    click.echo("")
+    click.echo(f"Conversation: {message.conversation_title} ({message.conversation_uid})")
+    if message.time_flags:
+        click.echo(f"Time flags: {', '.join(message.time_flags)}")
+    for copy in message.copies:
+        click.echo(
+            f"Read from: {copy.source_name} lines {copy.line_start}-{copy.line_end}, "
+            f"bytes {copy.byte_start}-{copy.byte_end}, as written {copy.header_text!r} "
+            f"by {copy.sender_as_written or '(system)'}; custodian {copy.custodian or '-'}; "
+            f"sha256 {copy.source_sha256}"
+        )
+    for a in message.attachments:
+        stored = f"sha256 {a.sha256}, {a.size:,} bytes" if a.sha256 else "not in the export"
+        click.echo(f"Attachment: {a.name} ({stored})")
+
+
+def _when(message: Message) -> str:
+    return iso_local(int(message.sent_at.timestamp()), message.tz)

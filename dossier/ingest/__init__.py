@@ -1,0 +1,49 @@
+"""Ingest: walk the inputs, keep the originals, parse, merge copies, store.
+
+Every file is hashed and kept in the case before it is parsed. Each chat is stored in one
+transaction, so a run that is killed leaves the case as it was before that chat; running the
+same command again finishes the work (files already stored are recognised by their hash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dossier.case import Case
+from dossier.ingest.entries import check_paths, walk_groups
+from dossier.ingest.files import GroupIngest
+from dossier.ingest.report import IngestSummary, NoProgress, Progress
+from dossier.timeutil import zone
+
+__all__ = ["IngestOptions", "IngestSummary", "ingest"]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    custodian: str | None = None
+    tz: str | None = None  # None: the case's zone
+    format: str | None = None  # None: recognise from content
+    date_order: str | None = None  # None: the case's setting, else decided per file
+
+
+def ingest(
+    case: Case,
+    paths: list[Path],
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    options = options or IngestOptions()
+    if options.tz:
+        zone(options.tz)
+    if options.format:
+        from dossier.formats.registry import format_named
+
+        format_named(options.format)
+    check_paths(paths)
+    summary = IngestSummary()
+    runner = GroupIngest(case, options, summary, progress or NoProgress())
+    for group in walk_groups(paths):
+        runner.ingest_group(group, parent_id=None, depth=0)
+    case.clean_tmp()
+    return summary

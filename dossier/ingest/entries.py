@@ -1,0 +1,76 @@
+"""The files an ingest looks at: on disk, or members of an archive, as uniform entries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from dossier.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    label: str  # how the user sees it: a path, or "export.zip!/_chat.txt"
+    name: str  # the file's own name (basename)
+    size: int
+    opener: Callable[[], BinaryIO]
+    path: str  # the path on disk it came from (the archive's, for members)
+    member_name: str | None = None  # path inside the parent archive
+    on_disk: bool = True  # members live inside a stored archive and are not stored again
+
+
+def file_entry(path: Path) -> Entry:
+    """An entry for a file on disk. Its size is read now; it may still vanish later."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return Entry(
+        label=str(path),
+        name=path.name,
+        size=size,
+        opener=lambda: open(path, "rb"),  # noqa: SIM115 - the caller closes it
+        path=str(path),
+    )
+
+
+def check_paths(paths: list[Path]) -> None:
+    """Refuse the whole run, before anything is written, if a path given does not exist."""
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise InputError(
+            f"Not found: {', '.join(missing)}.",
+            "check the path (nothing was ingested)",
+        )
+
+
+def walk_groups(paths: list[Path]) -> Iterator[list[Entry]]:
+    """Groups of files that belong together: each folder's files, or a single file.
+
+    Files in one folder are a group because an unpacked export keeps the chat text and its
+    media side by side; the chat's attachments are looked up among them. Order is sorted, so
+    two runs over the same inputs read them in the same order (stable ids).
+    """
+    for path in paths:
+        if path.is_dir():
+            yield from _walk_folder(path)
+        else:
+            yield [file_entry(path)]
+
+
+def _walk_folder(root: Path) -> Iterator[list[Entry]]:
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        group = [file_entry(Path(folder) / name) for name in sorted(files)]
+        if group:
+            yield group
+
+
+def total_size(paths: list[Path]) -> int:
+    total = 0
+    for group in walk_groups(paths):
+        total += sum(entry.size for entry in group)
+    return total

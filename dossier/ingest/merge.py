@@ -1,0 +1,67 @@
+"""Fold a newly read conversation into an existing one when they are the same chat."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dossier.ingest.align import SPAN_MARGIN, align, same_person_pairs
+from dossier.ingest.report import IngestSummary
+from dossier.store.sqlite import SqliteStore
+from dossier.timeutil import now_iso
+
+LARGE_OFFSET = 1800  # seconds; clocks further apart than this suggest a wrong --tz
+
+
+def merge_into_existing(
+    store: SqliteStore, platform: str, conversation_id: int, summary: IngestSummary
+) -> int:
+    """Merge ``conversation_id`` into the existing conversation it overlaps, if any.
+
+    Returns how many of its messages turned out to be copies of messages already stored.
+    """
+    spans = {cid: (first, last, n) for cid, first, last, n in store.conversation_spans(platform)}
+    mine = spans.pop(conversation_id, None)
+    if mine is None or not spans:
+        return 0
+    near = [
+        cid
+        for cid, (first, last, _) in spans.items()
+        if first - SPAN_MARGIN <= mine[1] and mine[0] <= last + SPAN_MARGIN
+    ]
+    shared = store.shared_match_counts(conversation_id, near)
+    new_rows = store.alignment_rows(conversation_id)
+    for candidate, _ in sorted(shared.items(), key=lambda item: -item[1]):
+        alignment = align(store.alignment_rows(candidate), new_rows)
+        if not alignment.is_same_chat:
+            continue
+        store.fold_messages(alignment.pairs)
+        store.move_conversation(conversation_id, candidate)
+        _link_senders(store, alignment.sender_votes)
+        title = store.conversation(candidate)["title"]
+        summary.notes.append(
+            f"Merged with the conversation {title!r} already in the case: "
+            f"{len(alignment.pairs)} messages were the same messages read from another export."
+        )
+        if abs(alignment.offset) > LARGE_OFFSET:
+            hours = alignment.offset / 3600
+            summary.notes.append(
+                f"The two exports of {title!r} differ by {hours:+.1f} h: were they read with "
+                "the right --tz? The messages were matched after allowing for it."
+            )
+        return len(alignment.pairs)
+    return 0
+
+
+def _link_senders(store: SqliteStore, votes: Counter[tuple[int, int]]) -> None:
+    for new_identity, old_identity, count in same_person_pairs(votes):
+        keep, absorb = store.person_of(old_identity), store.person_of(new_identity)
+        if keep == absorb:
+            continue
+        store.join_persons(keep, absorb)
+        store.link_identities(
+            new_identity,
+            old_identity,
+            "same-message",
+            f"{count} message(s) read in both exports under these two names",
+            now_iso(),
+        )
