@@ -17,10 +17,14 @@ def messages(case: Case, ids: Sequence[int]) -> list[Message]:
     rows = store.messages_by_ids(ids)
     copies = store.copies_of(ids)
     attachments = store.attachments_of(ids)
-    return [_message(row, copies.get(row["id"], []), attachments.get(row["id"], [])) for row in rows]
+    return [
+        _message(row, copies.get(row["id"], []), attachments.get(row["id"], [])) for row in rows
+    ]
 
 
-def _message(row: dict[str, Any], copies: list[dict[str, Any]], files: list[dict[str, Any]]) -> Message:
+def _message(
+    row: dict[str, Any], copies: list[dict[str, Any]], files: list[dict[str, Any]]
+) -> Message:
     return Message(
         id=row["id"],
         uid=row["uid"],
@@ -122,7 +126,8 @@ def search(
     """(message, highlighted snippet) for each hit, best or newest first."""
     from dossier.store.search import search as run_search
 
-    hits = run_search(case.store.conn, query, limit=limit, sort=sort, tz=case.tz,
-                      highlight=("\x02", "\x03"))
+    hits = run_search(
+        case.store.conn, query, limit=limit, sort=sort, tz=case.tz, highlight=("\x02", "\x03")
+    )
     found = {m.id: m for m in messages(case, [h.message_id for h in hits])}
     return [(found[h.message_id], h.snippet) for h in hits if h.message_id in found]

@@ -17,11 +17,18 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead 
 
 @click.command()
 @CASE
-@click.option("--tz", default="UTC", show_default=True,
-              help="Zone the chats' local times are in, e.g. Europe/London.")
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    help="Zone the chats' local times are in, e.g. Europe/London.",
+)
 @click.option("--title", help="A title for the case (default: the folder's name).")
-@click.option("--date-order", type=click.Choice(["dmy", "mdy"]),
-              help="How to read dates like 03/04/2021 when a file cannot tell.")
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    help="How to read dates like 03/04/2021 when a file cannot tell.",
+)
 def init(case: Path, tz: str, title: str | None, date_order: str | None) -> None:
     """Create a new case folder."""
     with Case.create(case, title=title, tz=tz, date_order=date_order) as made:
@@ -96,17 +103,32 @@ def issues(case: Path, as_json: bool, source_id: int | None) -> None:
         rows = opened.store.list_issues(source_id)
         failed = opened.store.failed_sources()
     if as_json:
-        emit_json({
-            "issues": [
-                {k: r[k] for k in ("id", "source_id", "source_name", "source_sha256", "severity",
-                                   "reason", "raw", "line_start", "line_end", "byte_start")}
-                for r in rows
-            ],
-            "failed_sources": [
-                {"id": f["id"], "name": f["name"], "status": f["status"], "error": f["error"]}
-                for f in failed
-            ],
-        })
+        emit_json(
+            {
+                "issues": [
+                    {
+                        k: r[k]
+                        for k in (
+                            "id",
+                            "source_id",
+                            "source_name",
+                            "source_sha256",
+                            "severity",
+                            "reason",
+                            "raw",
+                            "line_start",
+                            "line_end",
+                            "byte_start",
+                        )
+                    }
+                    for r in rows
+                ],
+                "failed_sources": [
+                    {"id": f["id"], "name": f["name"], "status": f["status"], "error": f["error"]}
+                    for f in failed
+                ],
+            }
+        )
         return
     if not rows and not failed:
         click.echo("No issues: every line of every source was understood.")
@@ -145,8 +167,10 @@ def conversations(case: Path, as_json: bool) -> None:
         emit_json(out)
         return
     for c in out:
-        click.echo(f"{c['id']}  {c['messages']:>8,}  {c['platform']:<9} {c['title']}"
-                   f"  ({c['first']} … {c['last']})")
+        click.echo(
+            f"{c['id']}  {c['messages']:>8,}  {c['platform']:<9} {c['title']}"
+            f"  ({c['first']} … {c['last']})"
+        )
 
 
 @click.command()

@@ -15,11 +15,14 @@ from dossier.ingest import ingest as run_ingest
 @click.command()
 @click.argument("case", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--custodian", help="Who supplied these files, e.g. \"Maria Lopez\".")
+@click.option("--custodian", help='Who supplied these files, e.g. "Maria Lopez".')
 @click.option("--tz", help="Zone of the chats' local times (default: the case's zone).")
 @click.option("--format", "format_name", help="Read every file as this format (e.g. whatsapp).")
-@click.option("--date-order", type=click.Choice(["dmy", "mdy"]),
-              help="How to read ambiguous dates like 03/04/2021 (default: the case's setting).")
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    help="How to read ambiguous dates like 03/04/2021 (default: the case's setting).",
+)
 def ingest(
     case: Path,
     paths: tuple[Path, ...],
@@ -54,5 +57,7 @@ def print_summary(s: IngestSummary) -> None:
     for label, why in s.failed:
         warn(f"FAILED: {label}: {why}")
     if s.failed:
-        warn("Some files failed (listed above); everything else was stored. "
-             "Fix the cause and run the same command again.")
+        warn(
+            "Some files failed (listed above); everything else was stored. "
+            "Fix the cause and run the same command again."
+        )

@@ -46,8 +46,11 @@ def main() -> None:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted: the case keeps everything stored so far; run the same "
-                   "command again to finish.", err=True)
+        click.echo(
+            "Interrupted: the case keeps everything stored so far; run the same "
+            "command again to finish.",
+            err=True,
+        )
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)

@@ -40,8 +40,14 @@ class BarProgress:
     def begin(self, label: str, total_bytes: int) -> None:
         self.end()
         self._bar = tqdm(
-            total=total_bytes, unit="B", unit_scale=True, desc=_short(label), file=sys.stderr,
-            leave=False, disable=None, dynamic_ncols=True,
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            desc=_short(label),
+            file=sys.stderr,
+            leave=False,
+            disable=None,
+            dynamic_ncols=True,
         )
 
     def advance(self, nbytes: int) -> None:

@@ -18,8 +18,9 @@ from dossier.timeutil import iso_local
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100000))
-@click.option("--sort", type=click.Choice(["newest", "oldest", "best"]), default="newest",
-              show_default=True)
+@click.option(
+    "--sort", type=click.Choice(["newest", "oldest", "best"]), default="newest", show_default=True
+)
 def search(case: Path, query: str, as_json: bool, limit: int, sort: str) -> None:
     """Search messages. Operators: from: in: after: before: kind: has:attachment,
     "exact phrase", -word, OR, word*."""
@@ -32,16 +33,23 @@ def search(case: Path, query: str, as_json: bool, limit: int, sort: str) -> None
         click.echo("No messages match.", err=True)
         return
     for message, snippet in hits:
-        click.echo(f"{message.uid}  {_when(message)}  {message.conversation_title}  "
-                   f"{message.sender or '(system)'}  [{message.kind}]")
+        click.echo(
+            f"{message.uid}  {_when(message)}  {message.conversation_title}  "
+            f"{message.sender or '(system)'}  [{message.kind}]"
+        )
         click.echo("    " + highlight(snippet).replace("\n", "\n    "))
 
 
 @click.command()
 @click.argument("case", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("message_id")
-@click.option("--context", "context_n", default=0, type=click.IntRange(0, 1000),
-              help="Show N messages before and after, in the same conversation.")
+@click.option(
+    "--context",
+    "context_n",
+    default=0,
+    type=click.IntRange(0, 1000),
+    help="Show N messages before and after, in the same conversation.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
     """Show one message with where it came from (file, lines, bytes, custodian)."""
@@ -49,15 +57,18 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
         message = read.find(opened, message_id)
         around = read.context(opened, message, context_n, context_n) if context_n else [message]
     if as_json:
-        emit_json({
-            "message": read.as_json(message),
-            "context": [read.as_json(m) for m in around],
-        })
+        emit_json(
+            {
+                "message": read.as_json(message),
+                "context": [read.as_json(m) for m in around],
+            }
+        )
         return
     for item in around:
         marker = ">>" if item.id == message.id else "  "
-        click.echo(f"{marker} {item.uid}  {_when(item)}  {item.sender or '(system)'}  "
-                   f"[{item.kind}]")
+        click.echo(
+            f"{marker} {item.uid}  {_when(item)}  {item.sender or '(system)'}  [{item.kind}]"
+        )
         for line in item.body.splitlines() or [""]:
             click.echo(f"{marker}     {line}")
     click.echo("")

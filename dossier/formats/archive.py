@@ -111,9 +111,8 @@ class SafeZip:
             return "it is encrypted (password-protected)"
         if info.file_size > MAX_MEMBER_BYTES:
             return f"it would unpack to {info.file_size:,} bytes, over the limit"
-        if (
-            info.file_size > RATIO_FLOOR_BYTES
-            and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
         ):
             return (
                 f"it inflates {info.compress_size:,} bytes into {info.file_size:,} "

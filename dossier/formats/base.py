@@ -38,6 +38,8 @@ class MessageFormat(Protocol):
         """How sure we are, 0.0 to 1.0, that this is our format."""
         ...
 
-    def parse(self, stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[ParseRecord]:
+    def parse(
+        self, stream: BinaryIO, filename: str, options: ParseOptions
+    ) -> Iterator[ParseRecord]:
         """Yield records in file order. Must stream: never hold the whole file in memory."""
         ...

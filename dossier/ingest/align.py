@@ -20,6 +20,7 @@ that both say "ok" at the same minute stay apart.
 from __future__ import annotations
 
 import bisect
+import itertools
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -131,7 +132,7 @@ def _match_between(
     NEAR_SECONDS, but they still sit between the same two matched messages in both exports.
     """
     anchors = sorted(matched_new.items())
-    for (new_a, old_a), (new_b, old_b) in zip(anchors, anchors[1:], strict=False):
+    for (new_a, old_a), (new_b, old_b) in itertools.pairwise(anchors):
         if new_b - new_a < 2 or old_b - old_a < 2 or old_b < old_a:
             continue
         waiting: dict[int, list[int]] = defaultdict(list)

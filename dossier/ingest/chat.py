@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from dossier.formats.base import MessageFormat, ParseOptions
 from dossier.model import MessageRecord, ParseIssue, SourceFact
@@ -132,7 +132,7 @@ class _ChatLoader:
         conversation_id = self._conversation(rec.conversation)
         sender_id = self._sender(rec.sender, rec.kind, rec.conversation)
         sent_at, dst_flag = self.to_utc.convert(rec.local_time)
-        flags = rec.time_flags + (dst_flag,) if dst_flag else rec.time_flags
+        flags = (*rec.time_flags, dst_flag) if dst_flag else rec.time_flags
         message_id = self.next_id
         self.next_id += 1
         self.messages.append(
@@ -207,7 +207,7 @@ def load_chat(
     on_bytes: Callable[[int], None] | None = None,
 ) -> ChatResult:
     """Parse ``stream`` with ``fmt`` and store everything it yields."""
-    source: BinaryIO = _CountingReader(stream, on_bytes) if on_bytes else stream
+    source = cast(BinaryIO, _CountingReader(stream, on_bytes)) if on_bytes else stream
     loader = _ChatLoader(store, fmt, ctx)
     return loader.run(fmt.parse(source, filename, ctx.options))
 

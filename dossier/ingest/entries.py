@@ -32,7 +32,7 @@ def file_entry(path: Path) -> Entry:
         label=str(path),
         name=path.name,
         size=size,
-        opener=lambda: open(path, "rb"),  # noqa: SIM115 - the caller closes it
+        opener=lambda: open(path, "rb"),
         path=str(path),
     )
 

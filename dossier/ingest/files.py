@@ -93,7 +93,9 @@ class GroupIngest:
         existing = self.store.source_by_sha(sha)
         if existing is not None:
             with self.store.transaction():
-                self.store.add_custody(existing["id"], self.options.custodian, entry.path, now_iso())
+                self.store.add_custody(
+                    existing["id"], self.options.custodian, entry.path, now_iso()
+                )
             if existing["status"] == "unrecognised" and not with_chat:
                 self.summary.unrecognised.append((entry.label, str(existing["error"])))
             return int(existing["id"])
@@ -102,8 +104,15 @@ class GroupIngest:
         error = None if with_chat else _why_unrecognised(head, entry.name)
         with self.store.transaction():
             source_id = self.store.add_source(
-                sha256=sha, name=entry.label, size=size, role=role, status=status, error=error,
-                parent_id=parent_id, member_name=entry.member_name, stored=int(entry.on_disk),
+                sha256=sha,
+                name=entry.label,
+                size=size,
+                role=role,
+                status=status,
+                error=error,
+                parent_id=parent_id,
+                member_name=entry.member_name,
+                stored=int(entry.on_disk),
                 ingested_at=now_iso(),
             )
             self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
@@ -131,7 +140,9 @@ class GroupIngest:
         existing = self.store.source_by_sha(sha)
         if existing is not None and existing["status"] == "ok":
             with self.store.transaction():
-                self.store.add_custody(existing["id"], self.options.custodian, entry.path, now_iso())
+                self.store.add_custody(
+                    existing["id"], self.options.custodian, entry.path, now_iso()
+                )
             self.summary.already_present += 1
             self.summary.messages_already += int(existing["message_count"])
             return
@@ -158,9 +169,17 @@ class GroupIngest:
         title: str | None,
     ) -> ChatResult:
         source_id = self.store.add_source(
-            sha256=sha, name=entry.label, size=size, role="messages", format=fmt.name,
-            status="ok", parent_id=parent_id, member_name=entry.member_name,
-            stored=int(entry.on_disk), tz=self.tz, ingested_at=now_iso(),
+            sha256=sha,
+            name=entry.label,
+            size=size,
+            role="messages",
+            format=fmt.name,
+            status="ok",
+            parent_id=parent_id,
+            member_name=entry.member_name,
+            stored=int(entry.on_disk),
+            tz=self.tz,
+            ingested_at=now_iso(),
         )
         self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
         context = self.options.custodian or self._root_sha(parent_id, sha)
@@ -185,8 +204,13 @@ class GroupIngest:
             status, error = "unrecognised", "no message could be read from it"
             self.summary.unrecognised.append((entry.label, error))
         self.store.update_source(
-            source_id, status=status, error=error, message_count=result.messages,
-            new_count=result.messages - merged, merged_count=merged, issue_count=result.issues,
+            source_id,
+            status=status,
+            error=error,
+            message_count=result.messages,
+            new_count=result.messages - merged,
+            merged_count=merged,
+            issue_count=result.issues,
         )
         self.summary.messages_new += result.messages - merged
         self.summary.messages_merged += merged
@@ -215,22 +239,35 @@ class GroupIngest:
         existing = self.store.source_by_sha(sha)
         if existing is not None and existing["status"] == "ok":
             with self.store.transaction():
-                self.store.add_custody(existing["id"], self.options.custodian, entry.path, now_iso())
+                self.store.add_custody(
+                    existing["id"], self.options.custodian, entry.path, now_iso()
+                )
             self.summary.already_present += 1
             self.summary.messages_already += self._messages_below(int(existing["id"]))
             return
         if depth >= MAX_ARCHIVE_DEPTH:
             self._record_failed(
-                entry, sha, size, parent_id, "zip",
+                entry,
+                sha,
+                size,
+                parent_id,
+                "zip",
                 UnreadableInput(f"{entry.label} is an archive nested {depth} levels deep."),
             )
             return
         with self.store.transaction():
             if existing is None:
                 archive_id = self.store.add_source(
-                    sha256=sha, name=entry.label, size=size, role="container", format="zip",
-                    status="ingesting", parent_id=parent_id, member_name=entry.member_name,
-                    stored=1, ingested_at=now_iso(),
+                    sha256=sha,
+                    name=entry.label,
+                    size=size,
+                    role="container",
+                    format="zip",
+                    status="ingesting",
+                    parent_id=parent_id,
+                    member_name=entry.member_name,
+                    stored=1,
+                    ingested_at=now_iso(),
                 )
             else:  # an earlier run stopped half-way through this archive: finish it
                 archive_id = int(existing["id"])
@@ -304,8 +341,15 @@ class GroupIngest:
         reason = _describe(exc)
         with self.store.transaction():
             source_id = self.store.add_source(
-                sha256=None, name=entry.label, size=entry.size, role="other", status="failed",
-                error=reason, parent_id=parent_id, member_name=entry.member_name, stored=0,
+                sha256=None,
+                name=entry.label,
+                size=entry.size,
+                role="other",
+                status="failed",
+                error=reason,
+                parent_id=parent_id,
+                member_name=entry.member_name,
+                stored=0,
                 ingested_at=now_iso(),
             )
             self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
@@ -321,9 +365,16 @@ class GroupIngest:
                 self.store.update_source(int(existing["id"]), status="failed", error=reason)
             else:
                 source_id = self.store.add_source(
-                    sha256=sha, name=entry.label, size=size, role="messages", format=fmt,
-                    status="failed", error=reason, parent_id=parent_id,
-                    member_name=entry.member_name, stored=int(entry.on_disk),
+                    sha256=sha,
+                    name=entry.label,
+                    size=size,
+                    role="messages",
+                    format=fmt,
+                    status="failed",
+                    error=reason,
+                    parent_id=parent_id,
+                    member_name=entry.member_name,
+                    stored=int(entry.on_disk),
                     ingested_at=now_iso(),
                 )
                 self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from dossier.ingest.align import SPAN_MARGIN, align, same_person_pairs
+from dossier.ingest.chat import phone_value
 from dossier.ingest.report import IngestSummary
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
@@ -57,7 +58,11 @@ def _link_senders(store: SqliteStore, votes: Counter[tuple[int, int]]) -> None:
         keep, absorb = store.person_of(old_identity), store.person_of(new_identity)
         if keep == absorb:
             continue
+        names = {keep: store.person_name(keep), absorb: store.person_name(absorb)}
         store.join_persons(keep, absorb)
+        if phone_value(names[keep]) and not phone_value(names[absorb]):
+            # A saved contact name says more than a bare number.
+            store.set_person_name(keep, names[absorb])
         store.link_identities(
             new_identity,
             old_identity,

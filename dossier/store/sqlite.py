@@ -82,9 +82,7 @@ class SqliteStore:
 
     def update_source(self, source_id: int, **fields: Any) -> None:
         sets = ", ".join(f"{name} = ?" for name in fields)
-        self.conn.execute(
-            f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id)
-        )
+        self.conn.execute(f"UPDATE sources SET {sets} WHERE id = ?", (*fields.values(), source_id))
 
     def delete_source(self, source_id: int) -> None:
         """Remove a failed source's row so a retry can store it afresh."""
@@ -193,10 +191,15 @@ class SqliteStore:
         """Put every identity of person ``absorb`` under person ``keep``."""
         if keep == absorb:
             return
-        self.conn.execute(
-            "UPDATE identities SET person_id = ? WHERE person_id = ?", (keep, absorb)
-        )
+        self.conn.execute("UPDATE identities SET person_id = ? WHERE person_id = ?", (keep, absorb))
         self.conn.execute("DELETE FROM persons WHERE id = ?", (absorb,))
+
+    def person_name(self, person_id: int) -> str:
+        row = self.conn.execute("SELECT name FROM persons WHERE id = ?", (person_id,)).fetchone()
+        return str(row[0])
+
+    def set_person_name(self, person_id: int, name: str) -> None:
+        self.conn.execute("UPDATE persons SET name = ? WHERE id = ?", (name, person_id))
 
     def link_identities(self, a: int, b: int, reason: str, evidence: str, at: str) -> None:
         self.conn.execute(
@@ -247,7 +250,9 @@ class SqliteStore:
             marks = ",".join("?" * len(chunk))
             found.update(
                 r[0]
-                for r in self.conn.execute(f"SELECT uid FROM messages WHERE uid IN ({marks})", chunk)
+                for r in self.conn.execute(
+                    f"SELECT uid FROM messages WHERE uid IN ({marks})", chunk
+                )
             )
         return found
 
