@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dossier.formats.base import ParseOptions
@@ -25,10 +25,15 @@ from dossier.model import MessageRecord, ParseIssue, ParseRecord, SourceFact
 RAW_CAP = 4096
 _new: Callable[..., Any] = tuple.__new__
 _INVISIBLE_FIRST = C.SLOW_FIRST
+_SLOW_FIRST, _SLOW_LAST, _SLOW_PREFIXES, _SLOW_EXACT = (
+    C.SLOW_FIRST, C.SLOW_LAST, C.SLOW_PREFIXES, C.SLOW_EXACT
+)
 
 
-DAY = tuple[int, int, int, int]  # year, month, day, ordinal * 86400
-TIME = tuple[int, int, int, int, bool, tuple[str, ...]]  # h, m, s, seconds, has_s, flags
+# year, month, day, ordinal * 86400, midnight as a datetime
+DAY = tuple[int, int, int, int, datetime]
+# h, m, s, seconds of the day, has_seconds, flags, seconds as a timedelta
+TIME = tuple[int, int, int, int, bool, tuple[str, ...], timedelta]
 # A header being built: [match, timestamp seconds, DAY, TIME, text so far, Overflow | None].
 # A list rather than an object: one is made per message.
 Header = list[Any]
@@ -103,7 +108,7 @@ class Emitter:
     def message(self, h: Header) -> MessageRecord:
         """The record for header ``h``; positions advance past its text."""
         m, _, day, tm, text, over = h
-        start = m.start()
+        start = m.start(1)
         byte_start, line_start, unit = self.byte, self.line, self.unit
         if over is None:
             content = text.rstrip("\r\n")
@@ -125,15 +130,32 @@ class Emitter:
         if self.first:
             self._first_facts(m)
         header_text = text[: m.end(1) - start]
-        sender, kind, body, attachments, edited = self._split(content[m.end() - start :])
+        # Fast path: "Known Name: plain text" on one line; everything else goes to _split.
+        r0 = m.end() - start
+        nl = content.find("\n", r0)
+        colon = content.find(": ", r0, len(content) if nl < 0 else nl)
+        name = content[r0:colon] if colon > r0 else None
+        body = content[colon + 2 :] if name is not None else ""
+        if (
+            name in self.known
+            and nl < 0
+            and body
+            and body[0] not in _SLOW_FIRST
+            and body[-1] not in _SLOW_LAST
+            and not body.startswith(_SLOW_PREFIXES)
+            and (len(body) >= 48 or body.lower() not in _SLOW_EXACT)
+        ):
+            sender, kind, edited = name, "text", False
+            attachments: tuple[str, ...] = ()
+        else:
+            sender, kind, body, attachments, edited = self._split(content[r0:])
         if self.stats.bad and BAD_CHARS_RE.search(text):
             body, header_text = _clean(body), _clean(header_text)
             sender = None if sender is None else _clean(sender)
             self._bad_bytes_issue(content, line_start, line_end, byte_start)
-        when = datetime(day[0], day[1], day[2], tm[0], tm[1], tm[2])
         rec: MessageRecord = _new(
             MessageRecord,
-            (self.title, sender, kind, body, header_text, when, tm[4], line_start,
+            (self.title, sender, kind, body, header_text, day[4] + tm[6], tm[4], line_start,
              line_end, byte_start, byte_end, attachments, edited, tm[5]),
         )
         return rec

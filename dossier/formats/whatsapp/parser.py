@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
@@ -44,14 +45,18 @@ class _Clock:
 
     def day(self, text: str) -> DAY | None:
         day = D.read_date_any(text, self.order)
-        found = None if day is None else (day.year, day.month, day.day, day.toordinal() * 86400)
+        found: DAY | None = None
+        if day is not None:
+            midnight = datetime(day.year, day.month, day.day)
+            found = (day.year, day.month, day.day, day.toordinal() * 86400, midnight)
         self.days[text] = found
         return found
 
     def time(self, text: str) -> TIME | None:
         try:
             h, mi, s, has_s, flags = parse_time(text)
-            found: TIME | None = (h, mi, s, h * 3600 + mi * 60 + s, has_s, flags)
+            secs = h * 3600 + mi * 60 + s
+            found: TIME | None = (h, mi, s, secs, has_s, flags, timedelta(seconds=secs))
         except ValueError:
             found = None
         self.times[text] = found

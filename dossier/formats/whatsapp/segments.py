@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from dossier.formats.whatsapp.decode import BAD_CHARS_RE, Block
-from dossier.formats.whatsapp.grammar import HEADER_RE
+from dossier.formats.whatsapp.grammar import HEADER_AFTER_NL_RE, HEADER_RE
 
 # Text kept for one message; a longer (pathological) message keeps its first part only and
 # the parser reports the rest by byte range. Tests lower it.
@@ -44,6 +44,7 @@ class TextStats:
         self.lf = 0
         self.feff = 0
         self.bad = False
+        self.may_be_bad = True  # False when the decoder reported no undecodable byte
 
 
 class _Open:
@@ -96,22 +97,25 @@ def batches(
     blocks: Iterable[Block], stats: TextStats, byte_len: Callable[[str], int]
 ) -> Iterator[list[Segment]]:
     """Yield the segments of each block as one list (the first may have no match)."""
-    finditer = HEADER_RE.finditer
+    finditer, match_first = HEADER_AFTER_NL_RE.finditer, HEADER_RE.match
     open_seg: _Open | None = None
     for text, at_line_start in blocks:
         stats.crlf += text.count("\r\n")
         stats.lf += text.count("\n")
         stats.feff += text.count("\ufeff")
-        if not stats.bad and BAD_CHARS_RE.search(text):
+        if not stats.bad and stats.may_be_bad and BAD_CHARS_RE.search(text):
             stats.bad = True
-        # Mid-line pieces must not match at 0; "^" still matches after any "\n" from pos 1.
-        matches = list(finditer(text, 0 if at_line_start else 1))
+        # A mid-line piece (of a huge line) has no header at 0; later lines start after "\n".
+        head = match_first(text) if at_line_start else None
+        matches = list(finditer(text))
+        if head is not None:
+            matches.insert(0, head)
         if not matches:
             if open_seg is None:
                 open_seg = _Open(None)
             open_seg.add(text, byte_len)
             continue
-        starts = [m.start() for m in matches]
+        starts = [m.start(1) for m in matches]
         batch: list[Segment] = []
         first = starts[0]
         if open_seg is not None:
