@@ -101,7 +101,7 @@ class _Unseekable(io.RawIOBase):
 def test_unseekable_stream_decides_from_what_it_has(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parser, "BUFFER_CHARS", 20_000)
     monkeypatch.setattr(decode, "CHUNK_BYTES", 8 * 1024)
-    stream = io.BufferedReader(_Unseekable(_ambiguous_chat(3000)))
+    stream = io.BufferedReader(_Unseekable(_ambiguous_chat(3000)))  # type: ignore[type-var]
     records = list(WHATSAPP.parse(stream, "x.txt", ParseOptions()))
     msgs = [r for r in records if isinstance(r, MessageRecord)]
     facts = {r.key: r.value for r in records if isinstance(r, SourceFact)}

@@ -212,3 +212,18 @@ def test_conversation_title() -> None:
     assert parse_bytes(data, "_chat.txt").messages[0].conversation == "WhatsApp chat"
     named = parse_bytes(data, "_chat.txt", conversation="Given")
     assert named.messages[0].conversation == "Given"
+
+
+def test_system_lines_with_colons_and_known_authors() -> None:
+    data = (
+        b"13/01/2024, 09:00 - Alice: hi\n"
+        b"13/01/2024, 09:01 - Bob changed the group description: now with a colon\n"
+        b"13/01/2024, 09:02 - Alice created group \"Plan: B\"\n"
+        b"13/01/2024, 09:03 - Alice: Plan: B is \"fine\"\n"
+        b"13/01/2024, 09:04 - You were added\n"
+    )
+    p = parse_bytes(data)
+    assert [(m.sender, m.kind) for m in p.messages] == [
+        ("Alice", "text"), (None, "system"), (None, "system"), ("Alice", "text"), (None, "system"),
+    ]
+    assert p.messages[3].body == 'Plan: B is "fine"'

@@ -202,7 +202,10 @@ class Emitter:
                 ):
                     return self._authored(name, body)
                 return name, "text", body, (), False
-            if C.has_quote(name) and C.is_system_text(first, strict=False):
+            # A system line whose quoted subject/description holds ": " looks authored; the
+            # would-be name then quotes or is itself system text, and is nobody we know.
+            suspicious = C.has_quote(name) or C.is_system_text(name, strict=False)
+            if suspicious and C.is_system_text(first, strict=False):
                 return None, C.system_kind(first), rest, (), False
             return self._authored(name, body)
         line = first.rstrip("\r")
