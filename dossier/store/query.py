@@ -387,8 +387,10 @@ class _Parser:
         token = self.peek()
         if token is not None and token.kind == "OR":
             return _dangling("OR", token)
+        before = self.tokens[self.i - 1] if self.i else None
+        if token is not None and token.kind == ")" and before is not None and before.kind == "OR":
+            return _dangling("OR", before)
         if token is not None and token.kind == ")":
-            before = self.tokens[self.i - 1] if self.i else None
             if before is not None and before.kind == "(":
                 return QueryError(
                     f"Empty parentheses at position {before.pos + 1}.",
