@@ -42,7 +42,9 @@ TITLE_READERS = (conversation_title_from_filename,)
 def title_from_name(name: str) -> str | None:
     """A chat's title from an export's file or folder name, if the name carries one."""
     for reader in TITLE_READERS:
-        title = reader(name)
-        if title:
-            return title
+        # An unpacked export's folder is named like the archive it came from, minus ".zip".
+        for candidate in (name, name + ".zip"):
+            title = reader(candidate)
+            if title:
+                return title
     return None

@@ -9,7 +9,8 @@ seconds, or by hours when a phone was offline. Two exports are aligned on their 
    anchors is the clock offset between the phones (large if they were read in different zones).
 2. Each message is matched to an unused message with the same normalised text close to its
    offset-corrected time; then messages left between two matched neighbours are matched by
-   order, which catches late deliveries.
+   order, which catches late deliveries; what is left is matched when its text is unique on
+   both sides and within two days.
 3. Matched messages become one message with two copies; authors matched again and again are
    recorded as identities of the same participant, with the evidence.
 
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 Row = tuple[int, int, int, int | None, str]
 
 NEAR_SECONDS = 180  # how far apart two copies' timestamps may be after the offset
+FAR_SECONDS = 2 * 86400  # a phone offline for up to two days still lines up
 MIN_MATCHES = 3  # fewer twins than this is coincidence, not the same chat
 MIN_SHARE = 0.5  # of the messages inside the overlapping time span
 MIN_SENDER_VOTES = 2  # same-message evidence needed to say two names are one person
@@ -63,6 +65,7 @@ def align(old: Sequence[Row], new: Sequence[Row]) -> Alignment:
     matched_new: dict[int, int] = {}
     _match_near(old, new, result.offset, matched_old, matched_new)
     _match_between(old, new, matched_old, matched_new)
+    _match_far(old, new, result.offset, matched_old, matched_new)
     for new_index, old_index in sorted(matched_new.items()):
         new_row, old_row = new[new_index], old[old_index]
         result.pairs.append((new_row[0], old_row[0]))
@@ -147,6 +150,40 @@ def _match_between(
                 old_index = queue.pop(0)
                 matched_old[old_index] = new_index
                 matched_new[new_index] = old_index
+
+
+def _match_far(
+    old: Sequence[Row],
+    new: Sequence[Row],
+    offset: int,
+    matched_old: dict[int, int],
+    matched_new: dict[int, int],
+) -> None:
+    """Leftovers whose text occurs once among each side's leftovers, up to FAR_SECONDS apart.
+
+    A phone that was offline for a long time stamps and files messages late, out of their
+    neighbours' order; a text that is unique among what is left on both sides is still the
+    same message.
+    """
+    old_left = _unique_leftovers(old, matched_old)
+    new_left = _unique_leftovers(new, matched_new)
+    for key in old_left.keys() & new_left.keys():
+        old_index, new_index = old_left[key], new_left[key]
+        if abs(new[new_index][1] - offset - old[old_index][1]) <= FAR_SECONDS:
+            matched_old[old_index] = new_index
+            matched_new[new_index] = old_index
+
+
+def _unique_leftovers(rows: Sequence[Row], matched: dict[int, int]) -> dict[int, int]:
+    seen: dict[int, int] = {}
+    repeated: set[int] = set()
+    for index, row in enumerate(rows):
+        if index in matched or row[4] != "text":
+            continue
+        if row[2] in seen:
+            repeated.add(row[2])
+        seen[row[2]] = index
+    return {key: index for key, index in seen.items() if key not in repeated}
 
 
 def same_person_pairs(votes: Counter[tuple[int, int]]) -> list[tuple[int, int, int]]:

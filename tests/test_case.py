@@ -1,0 +1,79 @@
+"""The case folder: creating, opening, versions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dossier.case import DB_NAME, Case
+from dossier.errors import CaseExists, CaseNotFound, CaseTooNew, DossierError
+from dossier.store.schema import LATEST_VERSION
+
+
+def test_init_creates_a_case_any_sqlite_tool_can_open(tmp_path: Path, dossier) -> None:
+    result = dossier("init", tmp_path / "case", "--tz", "Europe/Madrid", "--title", "Leak")
+    assert result.code == 0
+    conn = sqlite3.connect(tmp_path / "case" / DB_NAME)
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    assert meta["tz"] == "Europe/Madrid"
+    assert meta["title"] == "Leak"
+    assert int(meta["schema_version"]) == LATEST_VERSION
+    assert (tmp_path / "case" / "objects").is_dir()
+
+
+def test_init_twice_is_refused_and_keeps_the_case(tmp_path: Path, dossier) -> None:
+    dossier("init", tmp_path / "case", "--title", "First")
+    result = dossier("init", tmp_path / "case", "--title", "Second")
+    assert result.code == 1
+    assert "already a case" in result.err
+    with Case.open(tmp_path / "case") as case:
+        assert case.title == "First"
+
+
+def test_unknown_zone_is_refused_before_anything_is_written(tmp_path: Path, dossier) -> None:
+    result = dossier("init", tmp_path / "case", "--tz", "Europe/Lndon")
+    assert result.code == 1
+    assert "Unknown time zone" in result.err and "Europe/London" in result.err
+    assert not (tmp_path / "case").exists()
+
+
+def test_opening_a_missing_case_says_how_to_make_one(tmp_path: Path, dossier) -> None:
+    result = dossier("sources", tmp_path / "nothing")
+    assert result.code == 1
+    assert "dossier init" in result.err
+    assert "Traceback" not in result.err
+    with pytest.raises(CaseNotFound):
+        Case.open(tmp_path / "nothing")
+
+
+def test_a_case_from_a_newer_dossier_is_not_touched(tmp_path: Path) -> None:
+    Case.create(tmp_path / "case", title=None, tz="UTC").close()
+    db = tmp_path / "case" / DB_NAME
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(CaseTooNew) as info:
+        Case.open(tmp_path / "case")
+    assert "newer Dossier" in str(info.value)
+    assert db.read_bytes() == before
+
+
+def test_case_exists_error_for_a_file_path(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(CaseExists):
+        Case.create(tmp_path / "afile", title=None, tz="UTC")
+
+
+def test_bad_date_order_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DossierError):
+        Case.create(tmp_path / "c", title=None, tz="UTC", date_order="ymd")
+
+
+def test_usage_errors_exit_2(tmp_path: Path, dossier) -> None:
+    assert dossier("init").code == 2
+    assert dossier("nosuchcommand").code == 2
+    assert dossier("search", tmp_path / "c", "x", "--limit", "zero").code == 2
