@@ -21,7 +21,9 @@ class Result:
 
 
 @pytest.fixture
-def dossier(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def dossier(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
     """Run `dossier ARGS...` in this process; returns exit code, stdout, stderr."""
 
     def run(*args: str | Path) -> Result:

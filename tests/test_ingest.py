@@ -14,7 +14,7 @@ from tests.conftest import android_chat
 
 CHAT = android_chat(
     [
-        ("14/03/2024, 09:00", None, "Maria Lopez created group \"Staff\""),
+        ("14/03/2024, 09:00", None, 'Maria Lopez created group "Staff"'),
         ("14/03/2024, 09:01", "Maria Lopez", "Good morning"),
         ("14/03/2024, 09:02", "Tom", "Morning!\nTwo lines here"),
         ("14/03/2024, 09:03", "+34 612 34 56 78", "IMG-20240314-WA0001.jpg (file attached)"),
@@ -170,8 +170,9 @@ def test_ambiguous_dates_follow_the_option_and_are_recorded(tmp_path: Path) -> N
 
 
 def test_dst_flags_reach_the_message(tmp_path: Path, dossier) -> None:
-    text = android_chat([("31/03/2024, 01:30", "A", "in the gap"),
-                         ("27/10/2024, 01:30", "A", "twice")])
+    text = android_chat(
+        [("31/03/2024, 01:30", "A", "in the gap"), ("27/10/2024, 01:30", "A", "twice")]
+    )
     dossier("init", tmp_path / "case", "--tz", "Europe/London")
     dossier("ingest", tmp_path / "case", write(tmp_path, "c.txt", text))
     hits = json.loads(dossier("search", tmp_path / "case", "gap OR twice", "--json").out)

@@ -73,7 +73,7 @@ def test_not_an_export(case_with_data: Path, tmp_path: Path, dossier) -> None:
     assert "Not recognised" in result.err and "notes.txt" in result.err
     check_intact(case_with_data, before)
     sources = json.loads(dossier("sources", case_with_data, "--json").out)
-    kept = [s for s in sources if s["name"].endswith("notes.txt")][0]
+    kept = next(s for s in sources if s["name"].endswith("notes.txt"))
     assert kept["status"] == "unrecognised"  # the original is still kept as evidence
 
 
@@ -195,9 +195,7 @@ def test_whole_archive_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dos
 
 
 @pytest.mark.parametrize("evil", ["../../etc/passwd", "/etc/cron.d/x", "C:\\Windows\\x.txt"])
-def test_member_paths_that_escape(
-    case_with_data: Path, tmp_path: Path, dossier, evil: str
-) -> None:
+def test_member_paths_that_escape(case_with_data: Path, tmp_path: Path, dossier, evil: str) -> None:
     before = snapshot(case_with_data)
     export = tmp_path / "WhatsApp Chat - Evil.zip"
     with zipfile.ZipFile(export, "w") as zf:
@@ -208,8 +206,11 @@ def test_member_paths_that_escape(
     assert "absolute path" in result.err or "climbs out" in result.err
     check_intact(case_with_data, before)
     bodies = str(snapshot(case_with_data))
-    assert "Mallory" not in str(sqlite3.connect(case_with_data / DB_NAME).execute(
-        "SELECT group_concat(value) FROM identities").fetchone())
+    assert "Mallory" not in str(
+        sqlite3.connect(case_with_data / DB_NAME)
+        .execute("SELECT group_concat(value) FROM identities")
+        .fetchone()
+    )
     assert len(snapshot(case_with_data)) == len(before) + 3, bodies
     assert not Path("/etc/cron.d/x").exists()
 
@@ -247,9 +248,7 @@ class _FailingStream:
         self._file.close()
 
 
-def test_file_unreadable_mid_ingest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_unreadable_mid_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = Case.create(tmp_path / "case", title=None, tz="UTC")
     ok = tmp_path / "ok.txt"
     ok.write_text(GOOD, "utf-8")
@@ -283,8 +282,11 @@ def test_interrupted_ingest_leaves_a_valid_case_and_rerun_completes(
     from dossier.ingest import chat as chat_module
 
     before = snapshot(case_with_data)
-    lines = [(f"{d:02d}/04/2024, 10:{m:02d}", "Ana", f"msg {d} {m}")
-             for d in range(1, 29) for m in range(60)]
+    lines = [
+        (f"{d:02d}/04/2024, 10:{m:02d}", "Ana", f"msg {d} {m}")
+        for d in range(1, 29)
+        for m in range(60)
+    ]
     big = tmp_path / "big.txt"
     big.write_text(android_chat(lines), "utf-8")
     original_flush = chat_module._ChatLoader._flush
@@ -312,14 +314,19 @@ def test_interrupted_ingest_leaves_a_valid_case_and_rerun_completes(
 
 def test_killed_process_leaves_a_valid_case(tmp_path: Path) -> None:
     """SIGKILL at whatever point the ingest has reached: the case opens, rerun completes it."""
-    lines = [(f"{d:02d}/05/2024, {h:02d}:{m:02d}", "Ana", f"message {d} {h} {m} " + "x" * 40)
-             for d in range(1, 29) for h in range(24) for m in range(0, 60, 2)]
+    lines = [
+        (f"{d:02d}/05/2024, {h:02d}:{m:02d}", "Ana", f"message {d} {h} {m} " + "x" * 40)
+        for d in range(1, 29)
+        for h in range(24)
+        for m in range(0, 60, 2)
+    ]
     big = tmp_path / "big.txt"
     big.write_text(android_chat(lines), "utf-8")
     Case.create(tmp_path / "case", title=None, tz="UTC").close()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dossier.cli.main", "ingest", str(tmp_path / "case"), str(big)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     time.sleep(0.8)
     proc.send_signal(signal.SIGKILL)

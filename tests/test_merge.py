@@ -76,8 +76,12 @@ def test_two_phones_one_conversation(tmp_path: Path) -> None:
     assert count(case, "SELECT count(*) FROM message_copies") == 2 * len(EVENTS)
     # every copy keeps its provenance: each message has one copy from each export
     assert count(case, "SELECT count(DISTINCT source_id) FROM message_copies") == 2
-    assert count(case, "SELECT max(n) FROM (SELECT count(*) n FROM message_copies"
-                 " GROUP BY message_id)") == 2
+    assert (
+        count(
+            case, "SELECT max(n) FROM (SELECT count(*) n FROM message_copies GROUP BY message_id)"
+        )
+        == 2
+    )
     people = persons_by_name(case)
     assert people["Maria Lopez"] == {"Maria Lopez", "Maria (office)"}
     assert people["Tom Hughes"] == {"Tom Hughes", "Tom"}
@@ -111,11 +115,16 @@ def test_phone_that_joined_later_and_a_longer_export(tmp_path: Path) -> None:
 
 
 def test_different_groups_at_the_same_time_stay_apart(tmp_path: Path) -> None:
-    a = android_export(tmp_path / "a.txt", [(0, "maria", "ok"), (1, "tom", "see you"),
-                                            (2, "maria", "Budget is fine")])
+    a = android_export(
+        tmp_path / "a.txt",
+        [(0, "maria", "ok"), (1, "tom", "see you"), (2, "maria", "Budget is fine")],
+    )
     b = tmp_path / "b.txt"
-    b.write_text("14/06/2024, 09:00 - Someone: ok\n14/06/2024, 09:01 - Else: lunch?\n"
-                 "14/06/2024, 09:02 - Someone: sure\n", "utf-8")
+    b.write_text(
+        "14/06/2024, 09:00 - Someone: ok\n14/06/2024, 09:01 - Else: lunch?\n"
+        "14/06/2024, 09:02 - Someone: sure\n",
+        "utf-8",
+    )
     case = Case.create(tmp_path / "case", title=None, tz="UTC")
     ingest(case, [a])
     summary = ingest(case, [b])
@@ -135,7 +144,8 @@ def test_repeated_messages_within_one_export_are_not_merged(tmp_path: Path) -> N
 def test_phone_read_in_the_wrong_zone_is_still_aligned_and_noted(tmp_path: Path) -> None:
     case = Case.create(tmp_path / "case", title=None, tz="Europe/Madrid")
     ingest(case, [android_export(tmp_path / "a.txt", EVENTS)])
-    summary = ingest(case, [ios_export(tmp_path / "b.zip", EVENTS, {})],
-                     IngestOptions(tz="America/New_York"))
+    summary = ingest(
+        case, [ios_export(tmp_path / "b.zip", EVENTS, {})], IngestOptions(tz="America/New_York")
+    )
     assert summary.messages_merged == len(EVENTS)
     assert any("--tz" in note for note in summary.notes)

@@ -14,7 +14,9 @@ def utc(epoch: int) -> datetime:
 def test_summer_and_winter_offsets() -> None:
     conv = LocalToUtc("Europe/London")
     assert conv.convert(datetime(2024, 1, 10, 12, 0)) == (
-        int(datetime(2024, 1, 10, 12, 0, tzinfo=UTC).timestamp()), "")
+        int(datetime(2024, 1, 10, 12, 0, tzinfo=UTC).timestamp()),
+        "",
+    )
     epoch, flag = conv.convert(datetime(2024, 7, 10, 12, 0, 30))
     assert utc(epoch) == datetime(2024, 7, 10, 11, 0, 30) and flag == ""
 
