@@ -124,10 +124,21 @@ def count(conn: sqlite3.Connection, query: str, tz: str = "UTC") -> int:
 class Plan:
     fts: str | None  # FTS5 expression narrowing the candidates, or None (scan)
     anti: str | None  # with no ``fts``: FTS5 expression of the excluded words, or None
-    where: str  # exact SQL predicate over ``messages m``; "1" when nothing is left
-    params: list[object]
+    pre: str  # SQL predicate over ``messages m`` for the operators and the rest; "1" if none
+    pre_params: list[object]
+    post: str  # with ``fts``: the exact-text checks its hits still need; "1" when none
+    post_params: list[object]
     marks: list[tuple[str, bool]] = field(default_factory=list)  # (folded text, prefix) to mark
     highlight_fts: str | None = None  # OR of the positive indexed terms, for FTS snippets
+
+    @property
+    def where(self) -> str:
+        """The exact residual: with ``fts`` (or ``anti``), it makes the result exact."""
+        return self.pre if self.post == "1" else f"{self.pre} AND {self.post}"
+
+    @property
+    def params(self) -> list[object]:
+        return [*self.pre_params, *self.post_params]
 
     def full_where(self) -> tuple[str, list[object]]:
         """The residual with the excluded words (``anti``) as a SQL condition."""
@@ -142,7 +153,8 @@ def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
     compiler = _Compiler(conn, _zone(tz))
     core: list[str] = []
     excluded: list[str] = []
-    residual: list[str] = []
+    pre: list[tuple[str, list[object]]] = []
+    post: list[tuple[str, list[object]]] = []
     for child in node.children if isinstance(node, And) else (node,):
         if isinstance(child, Not) and (exact := fts_exact(child.child)) is not None:
             excluded.append(exact)
@@ -150,7 +162,11 @@ def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
         if (superset := fts_superset(child)) is not None:
             core.append(superset)
         if fts_exact(child) is None:
-            residual.append(compiler.sql(child))
+            sql = compiler.sql(child)
+            (post if isinstance(child, Text) else pre).append((sql, compiler.params))
+            compiler.params = []
+    if not core:  # no FTS hits to check after: every condition is checked row by row
+        pre, post = pre + post, []
     fts = anti = None
     if core:
         fts = " AND ".join(f"({c})" for c in core) + "".join(f" NOT ({e})" for e in excluded)
@@ -161,8 +177,10 @@ def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
     return Plan(
         fts=fts,
         anti=anti,
-        where=" AND ".join(residual) or "1",
-        params=compiler.params,
+        pre=" AND ".join(sql for sql, _ in pre) or "1",
+        pre_params=[p for _, params in pre for p in params],
+        post=" AND ".join(sql for sql, _ in post) or "1",
+        post_params=[p for _, params in post for p in params],
         marks=[(_squash(t.text), t.prefix) for t in positive],
         highlight_fts=" OR ".join(_fts_string(t) for t in lit) or None,
     )
@@ -348,9 +366,11 @@ def find_phrase(hay: str, needle: str, start: int = 0, prefix: bool = False) -> 
 
 
 def _phrase_match(text: str | None, needle: str | None) -> int:
+    """``find_phrase`` on a ``body_search`` value. That is already ``search_text`` output, so
+    ``fold`` reduces to squeezing spaces and case-folding (done here directly: hot path)."""
     if text is None or not needle:
         return 0
-    return int(find_phrase(_WS.sub(" ", fold(text)), needle) >= 0)
+    return int(find_phrase(_WS.sub(" ", text).casefold(), needle) >= 0)
 
 
 def _contains(text: str | None, needle: str | None, digits: str | None) -> int:
@@ -408,11 +428,16 @@ def _ordered(conn: sqlite3.Connection, plan: Plan, limit: int, desc: bool) -> li
         where, params = plan.full_where()
         sql = f"SELECT m.id FROM messages m WHERE {where} {by_time} LIMIT ?"
         return [int(r[0]) for r in conn.execute(sql, [*params, limit])]
-    capped = "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
-    if conn.execute(capped, (plan.fts, cap + 1)).fetchone()[0] > cap:
-        walked = _walk(conn, plan, plan.fts, limit, by_time, budget, keep=True)
-        if walked is not None:
-            return walked
+    probe = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?"
+    hits = [int(r[0]) for r in conn.execute(probe, (plan.fts, cap + 1))]
+    if not hits:
+        return []
+    if len(hits) <= cap:  # few: join and sort them (the FTS query is not run a second time)
+        sql = f"SELECT m.id FROM messages m WHERE m.id IN ({_ints(hits)}) AND {plan.where}"
+        return [int(r[0]) for r in conn.execute(f"{sql} {by_time} LIMIT ?", [*plan.params, limit])]
+    walked = _walk(conn, plan, plan.fts, limit, by_time, budget, keep=True)
+    if walked is not None:
+        return walked
     sql = f"SELECT m.id {_FROM_HITS} WHERE {plan.where} {by_time} LIMIT ?"
     return [int(r[0]) for r in conn.execute(sql, [plan.fts, *plan.params, limit])]
 
@@ -429,7 +454,8 @@ def _walk(
     """Walk the residual's rows in time order, keeping those ``fts`` matches (``keep``) or
     does not match, until ``limit`` are found; None when more than ``budget`` rows would have
     to be read."""
-    cursor = conn.execute(f"SELECT m.id FROM messages m WHERE {plan.where} {by_time}", plan.params)
+    sql = f"SELECT m.id FROM messages m WHERE {plan.pre} {by_time}"
+    cursor = conn.execute(sql, plan.pre_params)
     found: list[int] = []
     seen, batch = 0, 256
     try:
@@ -438,7 +464,11 @@ def _walk(
             if not ids:
                 break
             members = _fts_members(conn, fts, ids)
-            found.extend(i for i in ids if (i in members) == keep)
+            kept = [i for i in ids if (i in members) == keep]
+            if kept and plan.post != "1":
+                passed = _passing(conn, plan, kept)
+                kept = [i for i in kept if i in passed]
+            found.extend(kept)
             seen += len(ids)
             if len(found) < limit and seen >= budget:
                 return None
@@ -446,6 +476,12 @@ def _walk(
     finally:
         cursor.close()
     return found[:limit]
+
+
+def _passing(conn: sqlite3.Connection, plan: Plan, ids: list[int]) -> set[int]:
+    """Which of ``ids`` pass the plan's exact-text checks."""
+    sql = f"SELECT m.id FROM messages m WHERE m.id IN ({_ints(ids)}) AND {plan.post}"
+    return {int(r[0]) for r in conn.execute(sql, plan.post_params)}
 
 
 def _fts_members(conn: sqlite3.Connection, fts: str, ids: list[int], gap: int = 1024) -> set[int]:
