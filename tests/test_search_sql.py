@@ -479,13 +479,31 @@ def shuffled_store(n: int = 600) -> tuple[sqlite3.Connection, dict[int, int], di
     ],
 )
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
-@pytest.mark.parametrize(("cap", "budget"), [(0, 10**9), (0, 1), (10**9, 10**9)])
+@pytest.mark.parametrize(
+    ("cap", "budget", "gap", "runs"),
+    [
+        (0, 10**9, 1024, 32),  # walk, rowid runs
+        (0, 10**9, 1, 10**9),  # walk, a query per id
+        (0, 10**9, 1024, 0),  # walk, one query spanning the batch
+        (0, 1, 1024, 32),  # walk gives up, join and sort
+        (10**9, 10**9, 1024, 32),  # join and sort
+    ],
+)
 def test_all_plans_order_exactly_by_time(
-    monkeypatch: pytest.MonkeyPatch, query: str, keep: object, sort: str, cap: int, budget: int
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    keep: object,
+    sort: str,
+    cap: int,
+    budget: int,
+    gap: int,
+    runs: int,
 ) -> None:
     conn, times, bodies = shuffled_store()
     monkeypatch.setattr(search_module, "MIN_CAP", cap)
     monkeypatch.setattr(search_module, "MIN_BUDGET", budget)
+    monkeypatch.setattr(search_module, "RUN_GAP", gap)
+    monkeypatch.setattr(search_module, "MAX_RUNS", runs)
     assert callable(keep)
     matching = [i for i in times if keep(bodies[i])]
     expected = sorted(matching, key=lambda i: (times[i], i), reverse=sort == "newest")[:25]
@@ -529,3 +547,15 @@ def test_phrase_must_occur_on_word_boundaries_not_just_somewhere() -> None:
 )
 def test_find_phrase(hay: str, needle: str, prefix: bool, expected: int) -> None:
     assert search_module.find_phrase(hay, needle, 0, prefix) == expected
+
+
+@pytest.mark.parametrize(("gap", "runs"), [(1024, 32), (1, 10**9), (1024, 0), (3, 2)])
+def test_fts_members_is_exact(monkeypatch: pytest.MonkeyPatch, gap: int, runs: int) -> None:
+    conn, times, bodies = shuffled_store()
+    monkeypatch.setattr(search_module, "RUN_GAP", gap)
+    monkeypatch.setattr(search_module, "MAX_RUNS", runs)
+    rng = random.Random(3)
+    for _ in range(5):
+        sample = rng.sample(sorted(times), 50)
+        expected = {i for i in sample if "delta" in bodies[i]}
+        assert search_module._fts_members(conn, '"delta"', sample) == expected

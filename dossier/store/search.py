@@ -14,20 +14,28 @@ How a query runs:
    "don t", ``"plan b"`` not "plan bravo", ``"café"`` not "cafe". Any run of white space
    (a line break included) counts as one space. Phrases of characters the index ignores
    (``"🔥"``, ``"!!!"``) have no core and are checked by scanning.
-4. Ordering (``newest``/``oldest``) is always exact by ``sent_at`` (ties by id). With a core:
+4. Ordering (``newest``/``oldest``) is always exact by ``sent_at`` (ties by id). With a core,
+   the first ``cap + 1`` FTS hits are fetched (``cap`` = sqrt(limit x messages), at least
+   ``MIN_CAP``: about 4,500 for 20 results from 1M messages). Then:
 
-   * *few matches* (the core has at most ``cap`` hits, ``cap`` ~ sqrt(15 x limit x messages),
-     about 17,000 for 20 results from 1M messages): the hits are joined to ``messages``,
-     filtered and sorted -- about 1 µs a hit;
-   * *many matches* (a common word): messages are walked in time order through the
-     ``messages_time`` (or sender/conversation) index, in growing batches, and each batch is
-     checked against the core with ``rowid BETWEEN`` range queries on the FTS index. Rowids
-     follow file order, so a batch of recent messages falls in a few rowid runs and the check
-     is nearly free; the walk stops as soon as ``limit`` hits are found. Scattered rowids cost
-     one small FTS query a run, and the walk gives up after ``budget`` rows and falls back to
-     the join-and-sort plan, so the worst case is bounded and the answer is still exact.
+   * *few matches* (at most ``cap``): those ids are joined to ``messages``, filtered and sorted
+     (about 1 µs a hit; the FTS query is not run twice);
+   * *many matches* (a common word): messages are walked in time order through the time index
+     (or the sender/conversation index SQLite picks for the operators), in growing batches.
+     Each batch is checked against the core with ``rowid BETWEEN`` queries on the FTS index,
+     one per run of nearby rowids. Rowids follow file order, so a batch of recent messages
+     falls in a few runs and the check costs well under a millisecond; the walk stops once
+     ``limit`` hits are found. Exact-phrase checks run only on the batch's FTS hits. A walk
+     that reads more than ``budget`` rows (a common word with a rare operator, say) gives up
+     and the join-and-sort plan runs instead: the worst case is bounded, the answer exact.
 
-   ``best`` ranks by FTS5 bm25 over all core hits (cost grows with the match count).
+   A query of excluded words only (``-the``) walks the same way, keeping the rows the FTS
+   index does *not* match. ``best`` ranks by FTS5 bm25 over all core hits (its cost grows with
+   the match count); without text terms it is ``newest``.
+
+Costs not bounded here (no index for them in schema 1): ``kind:`` alone scans the time index
+until enough rows of that kind turn up; text the FTS index ignores (``"!!!"``) is found by
+scanning ``body_search``; ``word*`` prefixes merge every matching term per FTS query.
 """
 
 from __future__ import annotations
@@ -65,6 +73,8 @@ SNIPPET_CHARS = 160
 # Plan choice (see the module docstring); module-level so tests can force either plan.
 MIN_CAP = 1000  # an FTS core with at most this many hits is always joined and sorted
 MIN_BUDGET = 50_000  # rows a time-ordered walk may read before it falls back
+RUN_GAP = 1024  # ids this close share one rowid-range query in a walk batch
+MAX_RUNS = 32  # rowid runs checked one by one in a walk batch; beyond, one query spans them
 _WS = re.compile(r"\s+")
 _PHONE = re.compile(r"\+?[\d\s().\-/]+")
 _HAS_ATTACHMENT = "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)"
@@ -484,23 +494,23 @@ def _passing(conn: sqlite3.Connection, plan: Plan, ids: list[int]) -> set[int]:
     return {int(r[0]) for r in conn.execute(sql, plan.post_params)}
 
 
-def _fts_members(conn: sqlite3.Connection, fts: str, ids: list[int], gap: int = 1024) -> set[int]:
-    """Which of ``ids`` the FTS expression matches: one rowid-range query per run of ids."""
+def _fts_members(conn: sqlite3.Connection, fts: str, ids: list[int]) -> set[int]:
+    """Which of ``ids`` the FTS expression matches: one rowid-range query per run of nearby
+    ids, or a single query over the whole span when the ids are too scattered for that."""
     ordered = sorted(ids)
+    runs: list[tuple[int, int]] = []
+    for i in ordered:
+        if runs and i - runs[-1][1] <= RUN_GAP:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    if len(runs) > MAX_RUNS:
+        runs = [(ordered[0], ordered[-1])]
     wanted = set(ids)
     members: set[int] = set()
-    lo = prev = ordered[0]
-    for i in [*ordered[1:], None]:
-        if i is not None and i - prev <= gap:
-            prev = i
-            continue
-        rows = conn.execute(
-            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?",
-            (fts, lo, prev),
-        )
-        members.update(r for (r,) in rows if r in wanted)
-        if i is not None:
-            lo = prev = i
+    sql = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?"
+    for lo, hi in runs:
+        members.update(r for (r,) in conn.execute(sql, (fts, lo, hi)) if r in wanted)
     return members
 
 
