@@ -22,9 +22,9 @@ _INVISIBLE = "".join(
         "\ufeff\u00ad",
     ]
 )
-_DROP_INVISIBLE = str.maketrans("", "", _INVISIBLE)
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 # Unusual spaces (no-break, narrow no-break, figure, thin ...) read as a plain space.
-_SPACES = str.maketrans({c: " " for c in "\u00a0\u202f\u2007\u2009\u200a\u2002\u2003\u3000"})
+_SPACES_RE = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u2002\u2003\u3000]")
 _RUNS_OF_SPACE = re.compile(r"[ \t]+")
 _ANY_WHITESPACE = re.compile(r"\s+")
 
@@ -36,12 +36,18 @@ def search_text(text: str) -> str:
     case-folding is the search's business. Letters, digits and punctuation are untouched, so an
     exact phrase stays exact.
     """
+    # Most messages need nothing done; each step first checks, at C speed, whether it must.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.isascii():
-        if "\r" not in text:
-            return text
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text.translate(_DROP_INVISIBLE).translate(_SPACES))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+    if _INVISIBLE_RE.search(text):
+        text = _INVISIBLE_RE.sub("", text)
+    if _SPACES_RE.search(text):
+        text = _SPACES_RE.sub(" ", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
 
 
 def fold(text: str) -> str:
@@ -49,7 +55,7 @@ def fold(text: str) -> str:
     return _RUNS_OF_SPACE.sub(" ", search_text(text)).casefold()
 
 
-def match_text(kind: str, body: str) -> str:
+def match_text(kind: str, body: str, searchable: str | None = None) -> str:
     """What two copies of a message agree on, whatever phone exported them.
 
     Media are spelled differently on Android and iOS ("<Media omitted>", "<attached: ...>",
@@ -58,10 +64,15 @@ def match_text(kind: str, body: str) -> str:
     """
     if kind in ("media", "deleted", "view_once"):
         return f"<{kind}>"
-    return _ANY_WHITESPACE.sub(" ", search_text(body)).strip().casefold()
+    text = search_text(body) if searchable is None else searchable
+    return _ANY_WHITESPACE.sub(" ", text).strip().casefold()
 
 
-def match_hash(kind: str, body: str) -> int:
-    """A signed 64-bit hash of ``match_text`` (fits an SQLite INTEGER)."""
-    digest = hashlib.blake2b(match_text(kind, body).encode("utf-8"), digest_size=8).digest()
+def match_hash(kind: str, body: str, searchable: str | None = None) -> int:
+    """A signed 64-bit hash of ``match_text`` (fits an SQLite INTEGER).
+
+    ``searchable`` is ``search_text(body)`` when the caller has it already.
+    """
+    text = match_text(kind, body, searchable)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, cast
 from dossier.formats.base import MessageFormat, ParseOptions
 from dossier.model import MessageRecord, ParseIssue, SourceFact
 from dossier.store.sqlite import SqliteStore
-from dossier.textnorm import match_hash, search_text
+from dossier.textnorm import search_text
 from dossier.timeutil import LocalToUtc, now_iso
 
 BATCH = 5000
@@ -55,10 +55,17 @@ def phone_value(name: str) -> str | None:
     return ("+" if "+" in name else "") + digits
 
 
+def uid_prefix(source_sha: str) -> str:
+    return "m" + source_sha[:10] + "-"
+
+
 def message_uid(source_sha: str, byte_start: int) -> str:
-    """Stable id: the same file read again gives the same id, whatever else the case holds."""
-    digest = hashlib.blake2b(f"{source_sha}:{byte_start}".encode(), digest_size=8).hexdigest()
-    return "m" + digest
+    """Stable id: the file's hash and where the message starts in it, e.g. m3fa9c2d1e0-18234.
+
+    The same file read again gives the same id whatever else the case holds, and the id itself
+    says where to look.
+    """
+    return uid_prefix(source_sha) + str(byte_start)
 
 
 def conversation_uid(source_sha: str, title: str) -> str:
@@ -81,6 +88,7 @@ class _ChatLoader:
         self.attachments: list[tuple[int, str, int | None]] = []
         self.issues: list[tuple[Any, ...]] = []
         self.seq = 0
+        self.uid_prefix = uid_prefix(ctx.source_sha)
 
     def run(self, records: Iterable[MessageRecord | ParseIssue | SourceFact]) -> ChatResult:
         for record in records:
@@ -135,16 +143,16 @@ class _ChatLoader:
         flags = (*rec.time_flags, dst_flag) if dst_flag else rec.time_flags
         message_id = self.next_id
         self.next_id += 1
+        searchable = search_text(rec.body)
         self.messages.append(
             (
                 message_id,
-                message_uid(self.ctx.source_sha, rec.byte_start),
+                self.uid_prefix + str(rec.byte_start),
                 conversation_id,
                 rec.kind,
                 sender_id,
                 rec.body,
-                search_text(rec.body),
-                match_hash(rec.kind, rec.body),
+                searchable,
                 sent_at,
                 rec.header_text,
                 self.ctx.tz,

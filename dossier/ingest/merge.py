@@ -29,6 +29,9 @@ def merge_into_existing(
         for cid, (first, last, _) in spans.items()
         if first - SPAN_MARGIN <= mine[1] and mine[0] <= last + SPAN_MARGIN
     ]
+    if not near:
+        return 0
+    store.fill_match_hashes([conversation_id, *near])
     shared = store.shared_match_counts(conversation_id, near)
     new_rows = store.alignment_rows(conversation_id)
     for candidate, _ in sorted(shared.items(), key=lambda item: -item[1]):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier.store.schema import migrate
+from dossier.textnorm import match_hash
 
 # Row shapes the ingest hands over in bulk (tuples, not objects: millions of them).
 MessageRow = tuple[Any, ...]  # see insert_messages for the column order
@@ -29,10 +30,15 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _match_hash_sql(kind: str, searchable: str) -> int:
+    return match_hash(kind, searchable, searchable)
+
+
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = connect(path)
+        self.conn.create_function("dossier_match_hash", 2, _match_hash_sql, deterministic=True)
         migrate(self.conn, str(path.parent))
         self._identity_cache: dict[tuple[str, str, str], int] = {}
 
@@ -257,12 +263,12 @@ class SqliteStore:
         return found
 
     def insert_messages(self, rows: Iterable[MessageRow]) -> None:
-        """Rows of (id, uid, conversation_id, kind, sender_id, body, body_search, match_hash,
-        sent_at, local_text, tz, has_seconds, time_flags, edited)."""
+        """Rows of (id, uid, conversation_id, kind, sender_id, body, body_search, sent_at,
+        local_text, tz, has_seconds, time_flags, edited)."""
         self.conn.executemany(
             "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
-            " match_hash, sent_at, local_text, tz, has_seconds, time_flags, edited)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " sent_at, local_text, tz, has_seconds, time_flags, edited)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 
@@ -298,6 +304,19 @@ class SqliteStore:
                 " GROUP BY c.id",
                 (platform,),
             )
+        )
+
+    def fill_match_hashes(self, conversation_ids: Sequence[int]) -> None:
+        """Compute the alignment hash of every message in these conversations that lacks one.
+
+        Done only when two conversations may hold copies of each other, so a plain ingest does
+        not pay for it.
+        """
+        marks = ",".join("?" * len(conversation_ids))
+        self.conn.execute(
+            "UPDATE messages SET match_hash = dossier_match_hash(kind, body_search)"
+            f" WHERE match_hash IS NULL AND conversation_id IN ({marks})",
+            tuple(conversation_ids),
         )
 
     def shared_match_counts(self, conversation_id: int, others: Sequence[int]) -> dict[int, int]:

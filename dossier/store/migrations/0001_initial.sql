@@ -102,7 +102,8 @@ CREATE TABLE messages (
     sender_id       INTEGER REFERENCES identities(id),  -- as written in the first copy
     body            TEXT NOT NULL,                      -- exactly as read
     body_search     TEXT NOT NULL,                      -- normalised copy for search only
-    match_hash      INTEGER NOT NULL,                   -- normalised body, for aligning copies
+    match_hash      INTEGER,                            -- normalised body, for aligning copies;
+                                                        -- filled only when copies may meet
     sent_at         INTEGER NOT NULL,                   -- UTC epoch seconds
     local_text      TEXT NOT NULL,                      -- the timestamp as written
     tz              TEXT NOT NULL,
@@ -113,7 +114,8 @@ CREATE TABLE messages (
 CREATE INDEX messages_conversation_time ON messages(conversation_id, sent_at);
 CREATE INDEX messages_time ON messages(sent_at);
 CREATE INDEX messages_sender_time ON messages(sender_id, sent_at);
-CREATE INDEX messages_match ON messages(match_hash);
+CREATE INDEX messages_match ON messages(match_hash) WHERE match_hash IS NOT NULL;
+CREATE INDEX messages_kind_time ON messages(kind, sent_at);
 
 -- Each place a message was read. A message seen on three phones has three copies.
 CREATE TABLE message_copies (
