@@ -27,6 +27,10 @@ class DossierError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type[DossierError], tuple[str, str | None]]:
+        # Keep the hint when the error crosses from a worker process.
+        return (self.__class__, (self.message, self.hint))
+
     def __str__(self) -> str:
         if self.hint:
             return f"{self.message}\n  What to do: {self.hint}"

@@ -276,10 +276,12 @@ def test_file_unreadable_mid_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert not list((tmp_path / "case" / "tmp").iterdir())  # no half-written original
 
 
+@pytest.mark.parametrize("in_worker", [False, True], ids=["in-process", "worker"])
 def test_interrupted_ingest_leaves_a_valid_case_and_rerun_completes(
-    case_with_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    case_with_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_worker: bool
 ) -> None:
     from dossier.ingest import chat as chat_module
+    from dossier.ingest import rows as rows_module
 
     before = snapshot(case_with_data)
     lines = [
@@ -289,27 +291,74 @@ def test_interrupted_ingest_leaves_a_valid_case_and_rerun_completes(
     ]
     big = tmp_path / "big.txt"
     big.write_text(android_chat(lines), "utf-8")
-    original_flush = chat_module._ChatLoader._flush
-    flushed = {"n": 0}
+    real_write = chat_module._Writer.write
+    written = {"n": 0}
 
-    def dying_flush(self: chat_module._ChatLoader) -> None:
-        original_flush(self)
-        flushed["n"] += 1
-        if flushed["n"] == 1 and self.messages == []:
-            raise KeyboardInterrupt
+    def dying_write(self: chat_module._Writer, batch: rows_module.Batch) -> None:
+        real_write(self, batch)
+        written["n"] += 1
+        if written["n"] == 2:
+            raise KeyboardInterrupt  # Ctrl-C after some batches were written
 
-    monkeypatch.setattr(chat_module, "BATCH", 100)
-    monkeypatch.setattr(chat_module._ChatLoader, "_flush", dying_flush)
+    monkeypatch.setattr(rows_module, "BATCH", 100)
+    monkeypatch.setattr(chat_module, "WORKER_MIN_BYTES", 0 if in_worker else 10**12)
+    monkeypatch.setattr(chat_module._Writer, "write", dying_write)
     case = Case.open(case_with_data)
     with pytest.raises(KeyboardInterrupt):
         ingest(case, [big])
     case.close()
     check_intact(case_with_data, before)
     assert len(snapshot(case_with_data)) == len(before)  # nothing half-written
-    monkeypatch.setattr(chat_module._ChatLoader, "_flush", original_flush)
+    monkeypatch.setattr(chat_module._Writer, "write", real_write)
     with Case.open(case_with_data) as again:
         summary = ingest(again, [big])
     assert summary.messages_new == len(lines)
+
+
+def test_worker_and_in_process_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dossier.ingest import chat as chat_module
+
+    text = android_chat(
+        [
+            (f"{d:02d}/04/2024, 10:{m:02d}", f"P{m % 7}", f"msg {d} {m}")
+            for d in range(1, 29)
+            for m in range(60)
+        ]
+    )
+    (tmp_path / "c.txt").write_text(text, "utf-8")
+    dumps = []
+    for threshold in (10**12, 0):
+        monkeypatch.setattr(chat_module, "WORKER_MIN_BYTES", threshold)
+        case = Case.create(tmp_path / f"case{threshold}", title=None, tz="UTC")
+        ingest(case, [tmp_path / "c.txt"])
+        dumps.append(
+            case.store.conn.execute(
+                "SELECT m.uid, m.body, m.sent_at, i.value FROM messages m"
+                " JOIN identities i ON i.id = m.sender_id ORDER BY m.id"
+            ).fetchall()
+        )
+        case.close()
+    assert dumps[0] == dumps[1] and len(dumps[0]) == 28 * 60
+
+
+def test_parse_error_in_the_worker_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dossier.formats.whatsapp import WHATSAPP
+    from dossier.ingest import chat as chat_module
+
+    def broken_parse(*args: object) -> object:
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(chat_module, "WORKER_MIN_BYTES", 0)
+    monkeypatch.setattr(type(WHATSAPP), "parse", broken_parse)
+    (tmp_path / "c.txt").write_text(GOOD, "utf-8")
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    summary = ingest(case, [tmp_path / "c.txt"])
+    assert len(summary.failed) == 1 and "invalid start byte" in summary.failed[0][1]
+    assert case.store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
 
 
 def test_killed_process_leaves_a_valid_case(tmp_path: Path) -> None:

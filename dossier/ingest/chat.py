@@ -1,29 +1,29 @@
-"""Turn one chat export's parse records into stored messages, copies and issues.
+"""Store one chat export: rows from ``rows.py``, written in the caller's transaction.
 
-Runs inside the caller's transaction: a source is stored whole or not at all. Rows go to the
-store in batches of plain tuples; ids are assigned here so copies and attachments can refer to
-their message without a round trip.
+A big export is parsed in a worker process while this process writes, so both cores work:
+parsing is Python, writing is mostly SQLite. Small exports are parsed in-process, where
+starting a worker would cost more than it saves. Either way a source is stored whole or not
+at all, because every write happens here, inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Callable, Iterable
+import multiprocessing
+import pickle
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, cast
+from multiprocessing.connection import Connection
+from typing import BinaryIO
 
+from dossier.errors import UnreadableInput
 from dossier.formats.base import MessageFormat, ParseOptions
-from dossier.model import MessageRecord, ParseIssue, SourceFact
+from dossier.ingest.rows import Batch, RowPlan, batches
 from dossier.store.sqlite import SqliteStore
-from dossier.textnorm import search_text
-from dossier.timeutil import LocalToUtc, now_iso
+from dossier.timeutil import now_iso
 
-BATCH = 5000
-MAX_ISSUE_RAW = 4096
-
-# A display name that is really a phone number: the contact was not saved on that phone.
-_PHONE_NAME = re.compile(r"^[~\s\u200e\u200f\u202a-\u202e\u2066-\u2069]*\+?[\d\s\-().\u00a0]{7,}$")
+# Exports smaller than this are parsed in-process.
+WORKER_MIN_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -45,209 +45,154 @@ class ChatResult:
     first_id: int = 0
 
 
-def phone_value(name: str) -> str | None:
-    """'+34 612 34 56 78' -> '+34612345678'; None if the name is not a phone number."""
-    if not _PHONE_NAME.match(name):
-        return None
-    digits = "".join(ch for ch in name if ch.isdigit())
-    if len(digits) < 7:
-        return None
-    return ("+" if "+" in name else "") + digits
-
-
-def uid_prefix(source_sha: str) -> str:
-    return "m" + source_sha[:10] + "-"
-
-
-def message_uid(source_sha: str, byte_start: int) -> str:
-    """Stable id: the file's hash and where the message starts in it, e.g. m3fa9c2d1e0-18234.
-
-    The same file read again gives the same id whatever else the case holds, and the id itself
-    says where to look.
-    """
-    return uid_prefix(source_sha) + str(byte_start)
-
-
 def conversation_uid(source_sha: str, title: str) -> str:
     digest = hashlib.blake2b(f"{source_sha}:{title}".encode(), digest_size=6).hexdigest()
     return "c" + digest
 
 
-class _ChatLoader:
-    def __init__(self, store: SqliteStore, fmt: MessageFormat, ctx: ChatContext) -> None:
-        self.store = store
-        self.fmt = fmt
-        self.ctx = ctx
-        self.to_utc = LocalToUtc(ctx.tz)
-        self.result = ChatResult()
-        self.next_id = store.max_message_id() + 1
-        self.result.first_id = self.next_id
-        self.senders: dict[tuple[str, str], int | None] = {}
-        self.messages: list[tuple[Any, ...]] = []
-        self.copies: list[tuple[Any, ...]] = []
-        self.attachments: list[tuple[int, str, int | None]] = []
-        self.issues: list[tuple[Any, ...]] = []
-        self.seq = 0
-        self.uid_prefix = uid_prefix(ctx.source_sha)
+def load_chat(
+    store: SqliteStore,
+    fmt: MessageFormat,
+    opener: Callable[[], BinaryIO],
+    size: int,
+    filename: str,
+    ctx: ChatContext,
+    on_bytes: Callable[[int], None] | None = None,
+) -> ChatResult:
+    """Parse the stream ``opener`` gives with ``fmt`` and store everything it yields."""
+    first_id = store.max_message_id() + 1
+    plan = RowPlan(
+        source_id=ctx.source_id,
+        source_sha=ctx.source_sha,
+        tz=ctx.tz,
+        first_id=first_id,
+        attachment_sources=ctx.attachment_sources,
+        options=ctx.options,
+    )
+    writer = _Writer(store, fmt.platform, ctx, first_id)
+    if size >= WORKER_MIN_BYTES and _can_fork():
+        produced = _from_worker(fmt, opener, filename, plan)
+    else:
+        produced = _in_process(fmt, opener, filename, plan)
+    for batch in produced:
+        writer.write(batch)
+        if on_bytes:
+            on_bytes(batch.bytes_read)
+    return writer.finish()
 
-    def run(self, records: Iterable[MessageRecord | ParseIssue | SourceFact]) -> ChatResult:
-        for record in records:
-            if type(record) is MessageRecord:
-                self._add_message(record)
-                if len(self.messages) >= BATCH:
-                    self._flush()
-            elif isinstance(record, ParseIssue):
-                self._add_issue(record)
-            elif isinstance(record, SourceFact):
-                self.result.facts[record.key] = record.value
-        self._flush()
-        if self.issues:
-            self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
+
+def _in_process(
+    fmt: MessageFormat, opener: Callable[[], BinaryIO], filename: str, plan: RowPlan
+) -> Iterator[Batch]:
+    with opener() as stream:
+        yield from batches(fmt, stream, filename, plan)
+
+
+class _Writer:
+    """Maps local sender/conversation numbers to the case's ids and writes the rows."""
+
+    def __init__(self, store: SqliteStore, platform: str, ctx: ChatContext, first_id: int):
+        self.store = store
+        self.platform = platform
+        self.ctx = ctx
+        self.result = ChatResult(first_id=first_id)
+        store.reset_local_maps()
+
+    def write(self, batch: Batch) -> None:
+        store = self.store
+        for local, title in batch.new_conversations:
+            uid = conversation_uid(self.ctx.source_sha, title)
+            conversation_id = store.add_conversation(uid, self.platform, title, now_iso())
+            self.result.conversations[title] = conversation_id
+            store.map_local("conversation", local, conversation_id)
+        for local, kind, value in batch.new_senders:
+            identity = None
+            if kind == "phone":
+                identity = store.identity("phone", value, "")
+            elif kind == "name":
+                identity = store.identity("name", value, self.ctx.identity_context)
+            store.map_local("sender", local, identity)
+        if batch.messages:
+            store.insert_local_messages(batch.messages)
+            store.insert_local_copies(batch.copies)
+        if batch.attachments:
+            store.insert_attachments(batch.attachments)
+        if batch.issues:
+            self.result.issues += store.add_issues(self.ctx.source_id, batch.issues)
+        self.result.facts.update(batch.facts)
+        self.result.messages += len(batch.messages)
+
+    def finish(self) -> ChatResult:
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())
         if self.result.messages:
             self.store.index_messages_from(self.result.first_id)
         return self.result
 
-    def _conversation(self, title: str) -> int:
-        found = self.result.conversations.get(title)
-        if found is None:
-            found = self.store.add_conversation(
-                conversation_uid(self.ctx.source_sha, title), self.fmt.platform, title, now_iso()
-            )
-            self.result.conversations[title] = found
-        return found
 
-    def _sender(self, name: str | None, kind: str, title: str) -> int | None:
-        if name is None:
-            return None
-        key = (name, kind if kind == "system" else "")
-        if key in self.senders:
-            return self.senders[key]
-        sender_id: int | None
-        if kind == "system" and name == title:
-            # Newer iOS exports write the group's name as the author of system lines.
-            sender_id = None
-        else:
-            phone = phone_value(name)
-            if phone:
-                sender_id = self.store.identity("phone", phone, "")
+# --- the worker process ----------------------------------------------------------------------
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _from_worker(
+    fmt: MessageFormat, opener: Callable[[], BinaryIO], filename: str, plan: RowPlan
+) -> Iterator[Batch]:
+    """Run the row builder in a forked process; yield its batches here, in order.
+
+    Forking lets the worker inherit the format object and the opener as they are (archive
+    members included) without pickling them. The pipe's buffer is the only queue, so a slow
+    writer holds the worker back and memory stays bounded.
+    """
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(sending, fmt, opener, filename, plan), daemon=True)
+    worker.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                kind, payload = pickle.loads(receiving.recv_bytes())
+            except EOFError:
+                raise UnreadableInput(
+                    f"Reading {filename} stopped unexpectedly (the parsing process ended).",
+                    "run the same command again; if it recurs, report it with the file",
+                ) from None
+            if kind == "batch":
+                yield payload
+            elif kind == "error":
+                raise payload
             else:
-                sender_id = self.store.identity("name", name, self.ctx.identity_context)
-        self.senders[key] = sender_id
-        return sender_id
-
-    def _add_message(self, rec: MessageRecord) -> None:
-        conversation_id = self._conversation(rec.conversation)
-        sender_id = self._sender(rec.sender, rec.kind, rec.conversation)
-        sent_at, dst_flag = self.to_utc.convert(rec.local_time)
-        flags = (*rec.time_flags, dst_flag) if dst_flag else rec.time_flags
-        message_id = self.next_id
-        self.next_id += 1
-        searchable = search_text(rec.body)
-        self.messages.append(
-            (
-                message_id,
-                self.uid_prefix + str(rec.byte_start),
-                conversation_id,
-                rec.kind,
-                sender_id,
-                rec.body,
-                searchable,
-                sent_at,
-                rec.header_text,
-                self.ctx.tz,
-                int(rec.has_seconds),
-                ",".join(flags),
-                int(rec.edited),
-            )
-        )
-        self.copies.append(
-            (
-                message_id,
-                self.ctx.source_id,
-                self.seq,
-                sender_id,
-                rec.header_text,
-                rec.line_start,
-                rec.line_end,
-                rec.byte_start,
-                rec.byte_end,
-            )
-        )
-        self.seq += 1
-        for name in rec.attachments:
-            self.attachments.append((message_id, name, self._attachment_source(name)))
-
-    def _attachment_source(self, name: str) -> int | None:
-        found = self.ctx.attachment_sources.get(name)
-        if found is None:
-            found = self.ctx.attachment_sources.get(name.strip().strip("\u200e"))
-        return found
-
-    def _add_issue(self, issue: ParseIssue) -> None:
-        raw = issue.raw
-        if len(raw) > MAX_ISSUE_RAW:
-            raw = raw[:MAX_ISSUE_RAW] + f"… [{len(issue.raw):,} characters in all]"
-        self.issues.append(
-            (issue.severity, issue.reason, raw, issue.line_start, issue.line_end, issue.byte_start)
-        )
-        if len(self.issues) >= BATCH:
-            self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
-            self.issues = []
-
-    def _flush(self) -> None:
-        if not self.messages:
-            return
-        self.store.insert_messages(self.messages)
-        self.store.insert_copies(self.copies)
-        if self.attachments:
-            self.store.insert_attachments(self.attachments)
-        self.result.messages += len(self.messages)
-        self.messages, self.copies, self.attachments = [], [], []
+                return
+    finally:
+        receiving.close()
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.kill()
 
 
-def load_chat(
-    store: SqliteStore,
+def _work(
+    sending: Connection,
     fmt: MessageFormat,
-    stream: BinaryIO,
+    opener: Callable[[], BinaryIO],
     filename: str,
-    ctx: ChatContext,
-    on_bytes: Callable[[int], None] | None = None,
-) -> ChatResult:
-    """Parse ``stream`` with ``fmt`` and store everything it yields."""
-    source = cast(BinaryIO, _CountingReader(stream, on_bytes)) if on_bytes else stream
-    loader = _ChatLoader(store, fmt, ctx)
-    return loader.run(fmt.parse(source, filename, ctx.options))
+    plan: RowPlan,
+) -> None:
+    try:
+        with opener() as stream:
+            for batch in batches(fmt, stream, filename, plan):
+                sending.send_bytes(pickle.dumps(("batch", batch), pickle.HIGHEST_PROTOCOL))
+        sending.send_bytes(pickle.dumps(("done", None)))
+    except BaseException as exc:  # handed over to be raised in the main process
+        sending.send_bytes(pickle.dumps(("error", _picklable(exc))))
+    finally:
+        sending.close()
 
 
-class _CountingReader:
-    """A read-only stream that reports how many bytes were read, for the progress bar."""
-
-    def __init__(self, inner: BinaryIO, on_bytes: Callable[[int], None]) -> None:
-        self._inner = inner
-        self._on_bytes = on_bytes
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._inner.read(size)
-        self._on_bytes(len(data))
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
-        self._on_bytes(n or 0)
-        return int(n or 0)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._inner.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._inner.tell()
-
-    def seekable(self) -> bool:
-        return self._inner.seekable()
-
-    def readable(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return UnreadableInput(f"{type(exc).__name__}: {exc}")

@@ -147,10 +147,10 @@ class GroupIngest:
             self.summary.messages_already += int(existing["message_count"])
             return
         try:
-            with self._reopen(entry, sha) as stream, self.store.transaction():
+            with self.store.transaction():
                 if existing is not None:  # an earlier attempt failed: try again from scratch
                     self.store.delete_source(int(existing["id"]))
-                result = self._load(entry, fmt, stream, sha, size, parent_id, beside, title)
+                result = self._load(entry, fmt, sha, size, parent_id, beside, title)
         except (OSError, DossierError, UnicodeError, ValueError, sqlite3.DataError) as exc:
             self._record_failed(entry, sha, size, parent_id, fmt.name, exc)
             return
@@ -161,7 +161,6 @@ class GroupIngest:
         self,
         entry: Entry,
         fmt: MessageFormat,
-        stream: BinaryIO,
         sha: str,
         size: int,
         parent_id: int | None,
@@ -193,7 +192,15 @@ class GroupIngest:
         )
         self.progress.begin(entry.label, size)
         try:
-            result = load_chat(self.store, fmt, stream, entry.name, ctx, self.progress.advance)
+            result = load_chat(
+                self.store,
+                fmt,
+                lambda: self._reopen(entry, sha),
+                size,
+                entry.name,
+                ctx,
+                self.progress.advance,
+            )
         finally:
             self.progress.end()
         merged = 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from dossier.ingest.align import SPAN_MARGIN, align, same_person_pairs
-from dossier.ingest.chat import phone_value
 from dossier.ingest.report import IngestSummary
+from dossier.ingest.rows import phone_value
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
 

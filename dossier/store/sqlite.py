@@ -272,6 +272,40 @@ class SqliteStore:
             rows,
         )
 
+    # Rows built away from the case name senders and conversations by local numbers; these
+    # temporary maps turn them into ids inside SQLite, with no per-row work in Python.
+
+    def reset_local_maps(self) -> None:
+        for name in ("sender", "conversation"):
+            self.conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS local_{name}"
+                " (local INTEGER PRIMARY KEY, id INTEGER)"
+            )
+            self.conn.execute(f"DELETE FROM local_{name}")
+
+    def map_local(self, table: str, local: int, case_id: int | None) -> None:
+        assert table in ("sender", "conversation")
+        self.conn.execute(f"INSERT INTO local_{table}(local, id) VALUES (?, ?)", (local, case_id))
+
+    def insert_local_messages(self, rows: Iterable[MessageRow]) -> None:
+        """Like insert_messages, with local conversation and sender numbers."""
+        self.conn.executemany(
+            "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
+            " sent_at, local_text, tz, has_seconds, time_flags, edited)"
+            " VALUES (?, ?, (SELECT id FROM local_conversation WHERE local = ?), ?,"
+            " (SELECT id FROM local_sender WHERE local = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def insert_local_copies(self, rows: Iterable[CopyRow]) -> None:
+        """Like insert_copies, with local sender numbers."""
+        self.conn.executemany(
+            "INSERT INTO message_copies(message_id, source_id, seq, sender_id, header_text,"
+            " line_start, line_end, byte_start, byte_end)"
+            " VALUES (?, ?, ?, (SELECT id FROM local_sender WHERE local = ?), ?, ?, ?, ?, ?)",
+            rows,
+        )
+
     def insert_copies(self, rows: Iterable[CopyRow]) -> None:
         """Rows of (message_id, source_id, seq, sender_id, header_text, line_start, line_end,
         byte_start, byte_end)."""

@@ -1,0 +1,230 @@
+"""Parse records to table rows, without touching the case.
+
+This half of loading a chat is pure Python work (parsing, normalising, time conversion), so it
+can run in a worker process while the main process writes to the database. Rows refer to
+senders and conversations by *local* numbers; the writer maps them to the case's ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from dossier.formats.base import MessageFormat, ParseOptions
+from dossier.model import MessageRecord, ParseIssue, SourceFact
+from dossier.textnorm import search_text
+from dossier.timeutil import LocalToUtc
+
+BATCH = 5000
+MAX_ISSUE_RAW = 4096
+
+# A display name that is really a phone number: the contact was not saved on that phone.
+_PHONE_NAME = re.compile(r"^[~\s\u200e\u200f\u202a-\u202e\u2066-\u2069]*\+?[\d\s\-().\u00a0]{7,}$")
+
+
+def phone_value(name: str) -> str | None:
+    """'+34 612 34 56 78' -> '+34612345678'; None if the name is not a phone number."""
+    if not _PHONE_NAME.match(name):
+        return None
+    digits = "".join(ch for ch in name if ch.isdigit())
+    if len(digits) < 7:
+        return None
+    return ("+" if "+" in name else "") + digits
+
+
+def uid_prefix(source_sha: str) -> str:
+    return "m" + source_sha[:10] + "-"
+
+
+def message_uid(source_sha: str, byte_start: int) -> str:
+    """Stable id: the file's hash and where the message starts in it, e.g. m3fa9c2d1e0-18234.
+
+    The same file read again gives the same id whatever else the case holds, and the id itself
+    says where to look.
+    """
+    return uid_prefix(source_sha) + str(byte_start)
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """What the row builder needs to know; plain data, so a worker process can have it."""
+
+    source_id: int
+    source_sha: str
+    tz: str
+    first_id: int  # the id the first message gets; the rest follow in file order
+    attachment_sources: dict[str, int]  # file name -> source id, for files beside the chat
+    options: ParseOptions
+
+
+@dataclass
+class Batch:
+    """One slice of a chat's rows. Senders and conversations first seen in it are declared."""
+
+    new_senders: list[tuple[int, str | None, str]] = field(
+        default_factory=list
+    )  # local, kind, value
+    new_conversations: list[tuple[int, str]] = field(default_factory=list)  # local, title
+    messages: list[tuple[Any, ...]] = field(default_factory=list)
+    copies: list[tuple[Any, ...]] = field(default_factory=list)
+    attachments: list[tuple[int, str, int | None]] = field(default_factory=list)
+    issues: list[tuple[Any, ...]] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    bytes_read: int = 0  # since the previous batch, for the progress bar
+
+
+class RowBuilder:
+    def __init__(self, plan: RowPlan) -> None:
+        self.plan = plan
+        self.to_utc = LocalToUtc(plan.tz)
+        self.next_id = plan.first_id
+        self.uid_prefix = uid_prefix(plan.source_sha)
+        self.senders: dict[tuple[str, bool], int] = {}
+        self.conversations: dict[str, int] = {}
+        self.seq = 0
+        self.batch = Batch()
+
+    def build(self, records: Iterator[Any], bytes_read: Callable[[], int]) -> Iterator[Batch]:
+        for record in records:
+            if type(record) is MessageRecord:
+                self._message(record)
+                if len(self.batch.messages) >= BATCH:
+                    yield self._take(bytes_read())
+            elif isinstance(record, ParseIssue):
+                self._issue(record)
+            elif isinstance(record, SourceFact):
+                self.batch.facts[record.key] = record.value
+        yield self._take(bytes_read())
+
+    def _take(self, nbytes: int) -> Batch:
+        batch, self.batch = self.batch, Batch()
+        batch.bytes_read = nbytes
+        return batch
+
+    def _conversation(self, title: str) -> int:
+        local = self.conversations.get(title)
+        if local is None:
+            local = self.conversations[title] = len(self.conversations)
+            self.batch.new_conversations.append((local, title))
+        return local
+
+    def _sender(self, name: str | None, kind: str, title: str) -> int:
+        """A local sender number; 0 means no sender (authorless or group-authored lines)."""
+        if name is None:
+            return 0
+        key = (name, kind == "system")
+        local = self.senders.get(key)
+        if local is None:
+            local = self.senders[key] = len(self.senders) + 1
+            if kind == "system" and name == title:
+                # Newer iOS exports write the group's name as the author of system lines.
+                self.batch.new_senders.append((local, None, name))
+            else:
+                phone = phone_value(name)
+                entry = ("phone", phone) if phone else ("name", name)
+                self.batch.new_senders.append((local, *entry))
+        return local
+
+    def _message(self, rec: MessageRecord) -> None:
+        conversation = self._conversation(rec.conversation)
+        sender = self._sender(rec.sender, rec.kind, rec.conversation)
+        sent_at, dst_flag = self.to_utc.convert(rec.local_time)
+        flags = (*rec.time_flags, dst_flag) if dst_flag else rec.time_flags
+        message_id = self.next_id
+        self.next_id += 1
+        batch = self.batch
+        batch.messages.append(
+            (
+                message_id,
+                self.uid_prefix + str(rec.byte_start),
+                conversation,
+                rec.kind,
+                sender,
+                rec.body,
+                search_text(rec.body),
+                sent_at,
+                rec.header_text,
+                self.plan.tz,
+                int(rec.has_seconds),
+                ",".join(flags),
+                int(rec.edited),
+            )
+        )
+        batch.copies.append(
+            (
+                message_id,
+                self.plan.source_id,
+                self.seq,
+                sender,
+                rec.header_text,
+                rec.line_start,
+                rec.line_end,
+                rec.byte_start,
+                rec.byte_end,
+            )
+        )
+        self.seq += 1
+        for name in rec.attachments:
+            batch.attachments.append((message_id, name, self._attachment_source(name)))
+
+    def _attachment_source(self, name: str) -> int | None:
+        found = self.plan.attachment_sources.get(name)
+        if found is None:
+            found = self.plan.attachment_sources.get(name.strip().strip("\u200e"))
+        return found
+
+    def _issue(self, issue: ParseIssue) -> None:
+        raw = issue.raw
+        if len(raw) > MAX_ISSUE_RAW:
+            raw = raw[:MAX_ISSUE_RAW] + f"… [{len(issue.raw):,} characters in all]"
+        self.batch.issues.append(
+            (issue.severity, issue.reason, raw, issue.line_start, issue.line_end, issue.byte_start)
+        )
+
+
+class CountingReader:
+    """A read-only stream that counts the bytes read, for the progress bar."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self._inner = inner
+        self.count = 0
+        self._reported = 0
+
+    def taken(self) -> int:
+        """Bytes read since the last call."""
+        now, self._reported = self.count - self._reported, self.count
+        return now
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._inner.read(size)
+        self.count += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n = int(self._inner.readinto(buffer) or 0)  # type: ignore[attr-defined]
+        self.count += n
+        return n
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def seekable(self) -> bool:
+        return self._inner.seekable()
+
+    def readable(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def batches(fmt: MessageFormat, stream: BinaryIO, filename: str, plan: RowPlan) -> Iterator[Batch]:
+    """Parse ``stream`` and yield its rows in batches."""
+    reader = CountingReader(stream)
+    records = fmt.parse(reader, filename, plan.options)  # type: ignore[arg-type]
+    yield from RowBuilder(plan).build(iter(records), reader.taken)
