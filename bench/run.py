@@ -11,6 +11,8 @@ read with ``os.wait4``) is its own: interpreter and imports included. Timings co
 only (after imports); msgs/s is the number of messages in the *input* divided by that time, so
 every contender is measured against the same amount of work, whatever it returns. Peers get a
 timeout; a peer that fails or runs out of time is recorded as such and the run goes on.
+"tree RSS" sums the RSS of the child and any workers it starts, sampled every 50 ms (psutil);
+"CPU s" is user + system time of the child and its workers.
 
 Results: a table on stdout, and bench/out/results.json (machine, input, figures).
 """
@@ -199,6 +201,26 @@ def run_child(args: argparse.Namespace) -> None:
 # --- parent: input, subprocesses, table ------------------------------------------------------
 
 
+def sample_tree_rss(pid: int, done: threading.Event, peak: list[float]) -> None:
+    """Sum of RSS over a process and its children, every 50 ms (workers run side by side)."""
+    try:
+        import psutil
+    except ImportError:
+        return
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not done.wait(0.05):
+        total = 0
+        try:
+            for proc in [root, *root.children(recursive=True)]:
+                total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+        peak[0] = max(peak[0], total / 1024**2)
+
+
 def spawn(name: str, args: argparse.Namespace, path: Path, case: Path) -> dict[str, Any]:
     """Run one contender in a fresh process; its own peak RSS comes from wait4."""
     logs = OUT / "logs"
@@ -222,12 +244,20 @@ def spawn(name: str, args: argparse.Namespace, path: Path, case: Path) -> dict[s
 
         timer = threading.Timer(timeout, kill)
         timer.start()
+        done, tree_peak = threading.Event(), [0.0]
+        sampler = threading.Thread(target=sample_tree_rss, args=(proc.pid, done, tree_peak))
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         timer.cancel()
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
+    # ru_maxrss of wait4: the largest single process (the child or a worker it waited for)
     row: dict[str, Any] = {"name": name, "wall_seconds": wall,
-                           "peak_rss_mb": usage.ru_maxrss / 1024}
+                           "peak_rss_mb": usage.ru_maxrss / 1024,
+                           "peak_tree_rss_sampled_mb": tree_peak[0],
+                           "cpu_seconds": usage.ru_utime + usage.ru_stime}
     if timed_out.is_set():
         row["status"] = f"timeout after {timeout:.0f} s"
     elif proc.returncode != 0 or not result_file.exists():
@@ -322,7 +352,7 @@ def messages_in(info: dict[str, Any], rows: dict[str, dict[str, Any]]) -> int:
 def print_table(rows: dict[str, dict[str, Any]], n: int) -> None:
     ref = rows.get("dossier-parse", {}).get("seconds")
     print(f"\n{'contender':16} {'seconds':>9} {'msgs/s':>11} {'vs Dossier':>10} "
-          f"{'peak RSS':>9} {'messages':>10}  status")
+          f"{'peak RSS':>9} {'tree RSS':>9} {'CPU s':>7} {'messages':>10}  status")
     for name, row in rows.items():
         if name == "dossier-search":
             continue
@@ -337,7 +367,9 @@ def print_table(rows: dict[str, dict[str, Any]], n: int) -> None:
             cells = f"{'-':>9} {'-':>11} {'-':>10}"
         count = row.get("count")
         shown = f"{count:10,}" if count is not None else f"{'-':>10}"
-        print(f"{name:16} {cells} {row['peak_rss_mb']:7.0f}MB {shown}  {row['status']}")
+        print(f"{name:16} {cells} {row['peak_rss_mb']:7.0f}MB "
+              f"{row['peak_tree_rss_sampled_mb']:7.0f}MB {row['cpu_seconds']:7.1f} {shown}  "
+              f"{row['status']}")
 
 
 def print_search(row: dict[str, Any]) -> None:
