@@ -35,7 +35,8 @@ FAR_SECONDS = 2 * 86400  # a phone offline for up to two days still lines up
 MIN_MATCHES = 3  # fewer twins than this is coincidence, not the same chat
 MIN_SHARE = 0.5  # of the messages inside the overlapping time span
 MIN_SENDER_VOTES = 2  # same-message evidence needed to say two names are one person
-SPAN_MARGIN = 86400  # conversations whose spans come within a day may overlap
+SPAN_MARGIN = 86400
+MAX_OFFSET = 26 * 3600  # the most two zones differ by (a wrong --tz), plus DST  # conversations whose spans come within a day may overlap
 
 
 @dataclass
@@ -43,18 +44,22 @@ class Alignment:
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (new id, old id)
     offset: int = 0  # seconds new is ahead of old
     overlap: int = 0  # new messages inside the old conversation's time span
+    new_count: int = 0
     sender_votes: Counter[tuple[int, int]] = field(default_factory=Counter)
 
     @property
     def is_same_chat(self) -> bool:
-        if len(self.pairs) < MIN_MATCHES and len(self.pairs) < self.overlap:
-            return False
+        if abs(self.offset) > MAX_OFFSET:
+            return False  # no zone mistake explains clocks this far apart: a coincidence
+        if len(self.pairs) < MIN_MATCHES:
+            # A tiny export may still be a copy, but only if all of it matched.
+            return len(self.pairs) == self.new_count > 0
         return len(self.pairs) >= MIN_SHARE * max(self.overlap, 1)
 
 
 def align(old: Sequence[Row], new: Sequence[Row]) -> Alignment:
     """Match the messages of ``new`` to those of ``old``; both in time order."""
-    result = Alignment()
+    result = Alignment(new_count=len(new))
     if not old or not new:
         return result
     result.offset = _clock_offset(old, new)

@@ -1,0 +1,85 @@
+"""The whole shared chat corpus through `dossier ingest`: nothing fails, every copy is kept.
+
+Many corpus files are the same chat written in different styles (WhatsR's eight locale/OS
+variants, whatstk's 96 generated header formats of one generated chat); ingest rightly merges
+those into one conversation each, so messages are counted as copies per source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dossier.case import Case
+from dossier.ingest import IngestOptions, ingest
+from tests.test_whatsapp_corpus import MANIFEST
+from tests.test_whatsapp_support import corpora
+
+
+@pytest.fixture(scope="module")
+def corpus_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
+    root = corpora()
+    case = Case.create(tmp_path_factory.mktemp("corpus") / "case", title=None, tz="Europe/Berlin")
+    summary = ingest(case, [root], IngestOptions(custodian="corpus"))
+    assert summary.failed == []
+    return case
+
+
+def copies_by_file(case: Case) -> dict[str, int]:
+    rows = case.store.conn.execute(
+        "SELECT s.name, count(c.message_id) FROM sources s"
+        " LEFT JOIN message_copies c ON c.source_id = s.id WHERE s.role = 'messages'"
+        " GROUP BY s.id"
+    )
+    return {name: n for name, n in rows}
+
+
+def test_every_whatsapp_fixture_is_stored_with_its_manifest_count(corpus_case: Case) -> None:
+    root = corpora()
+    stored = copies_by_file(corpus_case)
+    for rel, records, _ in MANIFEST:
+        name = str(root / rel)
+        if records == 0:
+            assert name not in stored  # the empty export is kept, but holds no chat
+            continue
+        assert stored.get(name) == records, rel
+
+
+def test_generated_formats_all_count(corpus_case: Case) -> None:
+    stored = copies_by_file(corpus_case)
+    generated = [n for n in stored if "/generated-hformats/" in n]
+    assert len(generated) == 96
+    assert all(stored[n] == 100 for n in generated)
+
+
+def test_merged_copies_keep_every_source(corpus_case: Case) -> None:
+    conn = corpus_case.store.conn
+    copies = conn.execute("SELECT count(*) FROM message_copies").fetchone()[0]
+    messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    orphans = conn.execute(
+        "SELECT count(*) FROM message_copies c LEFT JOIN messages m ON m.id = c.message_id"
+        " WHERE m.id IS NULL"
+    ).fetchone()[0]
+    assert orphans == 0
+    assert copies > messages  # same chats from several "phones" were merged
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_reingesting_the_corpus_adds_nothing(corpus_case: Case) -> None:
+    before = corpus_case.store.counts()
+    summary = ingest(corpus_case, [corpora()])
+    assert summary.messages_new == 0 and summary.failed == []
+    assert corpus_case.store.counts()["messages"] == before["messages"]
+
+
+def test_unrecognised_files_are_kept_and_listed(corpus_case: Case) -> None:
+    sources = corpus_case.store.list_sources()
+    unrecognised = [s for s in sources if s["status"] == "unrecognised"]
+    assert unrecognised, "the Telegram/Slack fixtures are not chats Dossier reads yet"
+    assert all(s["error"] for s in unrecognised)
+    assert not [s for s in sources if s["status"] == "failed"]
+
+
+def test_corpus_path_is_real(tmp_path: Path) -> None:
+    assert (corpora() / "MANIFEST.md").is_file()
