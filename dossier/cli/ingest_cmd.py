@@ -33,8 +33,12 @@ def ingest(
 ) -> None:
     """Add chat exports (.txt, .zip, or folders of them) to the case."""
     options = IngestOptions(custodian=custodian, tz=tz, format=format_name, date_order=date_order)
+    progress = BarProgress()
     with Case.open(case) as opened:
-        summary = run_ingest(opened, list(paths), options, BarProgress())
+        try:
+            summary = run_ingest(opened, list(paths), options, progress)
+        finally:
+            progress.close()
     print_summary(summary)
     if summary.failed:
         raise SystemExit(1)

@@ -36,6 +36,30 @@ class BarProgress:
 
     def __init__(self) -> None:
         self._bar: tqdm[Any] | None = None
+        self._files: tqdm[Any] | None = None
+
+    def files(self, total: int) -> None:
+        if total > 1:
+            self._files = tqdm(
+                total=total,
+                unit="file",
+                desc="files",
+                file=sys.stderr,
+                leave=False,
+                disable=None,
+                dynamic_ncols=True,
+                position=0,
+            )
+
+    def file_done(self) -> None:
+        if self._files is not None:
+            self._files.update(1)
+
+    def close(self) -> None:
+        self.end()
+        if self._files is not None:
+            self._files.close()
+            self._files = None
 
     def begin(self, label: str, total_bytes: int) -> None:
         self.end()

@@ -42,7 +42,9 @@ def ingest(
         format_named(options.format)
     check_paths(paths)
     summary = IngestSummary()
-    runner = GroupIngest(case, options, summary, progress or NoProgress())
+    progress = progress or NoProgress()
+    progress.files(sum(len(group) for group in walk_groups(paths)))
+    runner = GroupIngest(case, options, summary, progress)
     for group in walk_groups(paths):
         runner.ingest_group(group, parent_id=None, depth=0)
     case.clean_tmp()

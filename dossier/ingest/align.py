@@ -35,8 +35,8 @@ FAR_SECONDS = 2 * 86400  # a phone offline for up to two days still lines up
 MIN_MATCHES = 3  # fewer twins than this is coincidence, not the same chat
 MIN_SHARE = 0.5  # of the messages inside the overlapping time span
 MIN_SENDER_VOTES = 2  # same-message evidence needed to say two names are one person
-SPAN_MARGIN = 86400
-MAX_OFFSET = 26 * 3600  # the most two zones differ by (a wrong --tz), plus DST  # conversations whose spans come within a day may overlap
+SPAN_MARGIN = 86400  # conversations whose spans come within a day may overlap
+MAX_OFFSET = 26 * 3600  # the most two zones differ by (a wrong --tz), plus DST
 
 
 @dataclass

@@ -52,6 +52,8 @@ class GroupIngest:
         others: list[tuple[Entry, bytes]] = []
         for entry in entries:
             self.summary.files_read += 1
+            if entry.on_disk:
+                self.progress.file_done()
             try:
                 head = _read_head(entry)
             except (OSError, DossierError) as exc:

@@ -36,6 +36,11 @@ class Progress(Protocol):
 
     def note(self, text: str) -> None: ...
 
+    def files(self, total: int) -> None:
+        """How many files the run will look at (archive members are counted as they come)."""
+
+    def file_done(self) -> None: ...
+
 
 class NoProgress:
     def begin(self, label: str, total_bytes: int) -> None:
@@ -48,4 +53,10 @@ class NoProgress:
         pass
 
     def note(self, text: str) -> None:
+        pass
+
+    def files(self, total: int) -> None:
+        pass
+
+    def file_done(self) -> None:
         pass
