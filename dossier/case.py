@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from dossier import __version__
-from dossier.errors import CaseExists, CaseNotFound, DossierError
+from dossier.errors import CaseError, CaseExists, CaseNotFound, DossierError
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso, zone
 
@@ -72,7 +73,16 @@ class Case:
             )
         (root / "objects").mkdir(exist_ok=True)
         (root / "tmp").mkdir(exist_ok=True)
-        return cls(root, SqliteStore(root / DB_NAME))
+        try:
+            store = SqliteStore(root / DB_NAME)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise CaseError(
+                f"{root / DB_NAME} is not a readable case database ({exc}).",
+                "restore it from a backup; the originals in objects/ are untouched",
+            ) from None
+        return cls(root, store)
 
     def close(self) -> None:
         self.store.close()

@@ -77,3 +77,35 @@ def test_usage_errors_exit_2(tmp_path: Path, dossier) -> None:
     assert dossier("init").code == 2
     assert dossier("nosuchcommand").code == 2
     assert dossier("search", tmp_path / "c", "x", "--limit", "zero").code == 2
+
+
+def test_a_damaged_database_is_a_clear_error(tmp_path: Path, dossier) -> None:
+    Case.create(tmp_path / "case", title=None, tz="UTC").close()
+    (tmp_path / "case" / DB_NAME).write_bytes(b"this is not sqlite" * 100)
+    result = dossier("sources", tmp_path / "case")
+    assert result.code == 1
+    assert "not a readable case database" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_busy_case_is_a_clear_error(tmp_path: Path, dossier, monkeypatch) -> None:
+    from dossier.store import sqlite as store_module
+
+    Case.create(tmp_path / "case", title=None, tz="UTC").close()
+    chat = tmp_path / "c.txt"
+    chat.write_text("14/03/2024, 09:00 - A: hi\n", "utf-8")
+    holder = sqlite3.connect(tmp_path / "case" / DB_NAME)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the case
+    real_connect = store_module.connect
+
+    def impatient(path: Path) -> sqlite3.Connection:
+        conn = real_connect(path)
+        conn.execute("PRAGMA busy_timeout = 50")
+        return conn
+
+    monkeypatch.setattr(store_module, "connect", impatient)
+    result = dossier("ingest", tmp_path / "case", chat)
+    holder.rollback()
+    holder.close()
+    assert result.code == 1
+    assert "busy" in result.err and "Traceback" not in result.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -33,6 +34,16 @@ for command in (
     cli.add_command(command)
 
 
+def _database_problem(exc: sqlite3.OperationalError) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return (
+            "The case is busy: another dossier command is writing to it.\n"
+            "  What to do: wait for it to finish, then run this command again."
+        )
+    return f"The case database could not be used ({text}).\n  What to do: check the disk."
+
+
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)
@@ -44,6 +55,13 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except DossierError as exc:
         click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except sqlite3.OperationalError as exc:
+        click.echo(f"Error: {_database_problem(exc)}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo(
