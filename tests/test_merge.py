@@ -149,3 +149,15 @@ def test_phone_read_in_the_wrong_zone_is_still_aligned_and_noted(tmp_path: Path)
     )
     assert summary.messages_merged == len(EVENTS)
     assert any("--tz" in note for note in summary.notes)
+
+
+def test_search_from_any_name_finds_the_merged_person(tmp_path: Path) -> None:
+    from dossier.store.search import search
+
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [android_export(tmp_path / "a.txt", EVENTS)], IngestOptions(custodian="M"))
+    ingest(case, [ios_export(tmp_path / "b.zip", EVENTS, {})], IngestOptions(custodian="T"))
+    mine = [e for e in EVENTS if e[1] == "maria"]
+    for name in ('"Maria (office)"', '"Maria Lopez"'):
+        assert len(search(case.store.conn, f"from:{name}", limit=50)) == len(mine)
+    assert len(search(case.store.conn, "from:612345678", limit=50)) == 2  # Priya's number
