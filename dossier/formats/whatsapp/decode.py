@@ -113,11 +113,11 @@ def _legacy_guess(head: bytes) -> str | None:
     return None if name.startswith("utf_8") else name
 
 
-def _max_carry() -> int:
+def max_carry() -> int:
     return MAX_CARRY_CHARS
 
 
-def _chunk() -> int:
+def chunk_size() -> int:
     return CHUNK_BYTES  # read at call time so tests can shrink it
 
 
@@ -165,9 +165,9 @@ def blocks(stream: BinaryIO, enc: Encoding, first: bytes) -> Iterator[Block]:
         if cut:
             yield Block(text[:cut], at_start)
             carry, at_start = text[cut:], True
-        elif len(text) > _max_carry():
+        elif len(text) > max_carry():
             yield Block(text, at_start)  # a pathological line: hand it on in pieces
             carry, at_start = "", False
         else:
             carry = text
-        raw = stream.read(_chunk())
+        raw = stream.read(chunk_size())

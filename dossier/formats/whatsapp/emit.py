@@ -148,7 +148,7 @@ class Emitter:
             sender, kind, edited = name, "text", False
             attachments: tuple[str, ...] = ()
         else:
-            sender, kind, body, attachments, edited = self._split(content[r0:])
+            sender, kind, body, attachments, edited = self.split(content[r0:])
         if self.stats.bad and BAD_CHARS_RE.search(text):
             body, header_text = _clean(body), _clean(header_text)
             sender = None if sender is None else _clean(sender)
@@ -186,7 +186,7 @@ class Emitter:
             )
         )
 
-    def _split(self, rest: str) -> tuple[str | None, str, str, tuple[str, ...], bool]:
+    def split(self, rest: str) -> tuple[str | None, str, str, tuple[str, ...], bool]:
         """(sender, kind, body, attachments, edited) of the text after the header."""
         nl = rest.find("\n")
         first = rest if nl < 0 else rest[:nl]

@@ -17,26 +17,44 @@ Group ``hdr`` is the timestamp exactly as written (invisible prefix and brackets
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from dossier.formats.whatsapp.locale_strings import INVISIBLE
 
-_INV = "[" + INVISIBLE + "]*"
-_SP = "[ \u00a0\u202f]"
 
-HEADER_PATTERN = (
-    r"^(?P<hdr>" + _INV + r"(?P<ob>\[" + _INV + r")?"
-    r"(?P<date>[0-9]{1,4}(?P<ds>[./-]|\. )[0-9]{1,4}(?P=ds)[0-9]{1,4}(?P<ddot>\.)?)"
-    r"(?P<dt>, ?| | klo )"
-    r"(?P<tm>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?"
-    r"(?:" + _SP + r"?[AaPp]\.?" + _SP + r"?[Mm]\.?)?)"
-    r"(?(ob)\.?\]|\.?))"
-    r"(?P<sep>(?(ob) ?|(?: - |: |(?(ddot) |(?!)))))"
-)
+def _char_class(chars: str) -> str:
+    return "[" + chars + "]"
+
+
+def _byte_alternatives(chars: str) -> str:
+    # Encoded to UTF-8, a class of non-ASCII characters would become a class of single
+    # bytes; an alternation of characters becomes an alternation of byte sequences.
+    return "(?:" + "|".join(re.escape(c) for c in chars) + ")"
+
+
+def _header_pattern(any_of: Callable[[str], str]) -> str:
+    inv, sp = any_of(INVISIBLE) + "*", any_of(" \u00a0\u202f")
+    return (
+        r"^(?P<hdr>" + inv + r"(?P<ob>\[" + inv + r")?"
+        r"(?P<date>[0-9]{1,4}(?P<ds>[./-]|\. )[0-9]{1,4}(?P=ds)[0-9]{1,4}(?P<ddot>\.)?)"
+        r"(?P<dt>, ?| | klo )"
+        r"(?P<tm>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?"
+        r"(?:" + sp + r"?[AaPp]\.?" + sp + r"?[Mm]\.?)?)"
+        r"(?(ob)\.?\]|\.?))"
+        r"(?P<sep>(?(ob) ?|(?: - |: |(?(ddot) |(?!)))))"
+    )
+
+
+HEADER_PATTERN = _header_pattern(_char_class)
 HEADER_RE = re.compile(HEADER_PATTERN, re.MULTILINE)
 # The same after a line break: a pattern that starts with a literal lets the regex engine
 # skip from "\n" to "\n" instead of trying every character (twice as fast on big blocks).
 # Its matches start at the "\n"; group 1 ("hdr") starts at the line.
 HEADER_AFTER_NL_RE = re.compile("\n" + HEADER_PATTERN.removeprefix("^"))
+# The same grammar over UTF-8 bytes (same groups), for the UTF-8 fast path.
+HEADER_AFTER_NL_BYTES_RE = re.compile(
+    ("\n" + _header_pattern(_byte_alternatives).removeprefix("^")).encode("utf-8")
+)
 
 # Pieces of a time text: hour, minute, optional second, optional a/p letter.
 TIME_PARTS_RE = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})(?:[:.]([0-9]{2}))?(?:.*?([AaPp]))?")

@@ -4,8 +4,12 @@ Phases:
 1. Buffer segments until the date order is decided by the values (usually in the first few
    hundred lines). If the buffer grows past ``BUFFER_CHARS`` the rest of the stream is
    pre-scanned for dates (seek, scan, seek back) so memory stays bounded.
-2. Judge every header-shaped line with a one-line lookahead (``accept``) and emit the message
-   that the previous accepted header started.
+2. Judge every header-shaped line with a one-line lookahead (``judge.py``) and emit the
+   message that the previous accepted header started.
+
+UTF-8 input (nearly every export) is read as raw bytes: most batches then go through the
+fast path (``fastpath.py``), which builds records from the bytes; the rest are decoded and
+take the general path, as every other encoding does.
 """
 
 from __future__ import annotations
@@ -13,54 +17,31 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from dossier.formats.base import ParseOptions
 from dossier.formats.whatsapp import dates as D
 from dossier.formats.whatsapp import decode
 from dossier.formats.whatsapp.decode import blocks, byte_length, detect
-from dossier.formats.whatsapp.emit import DAY, TIME, Emitter, Header, absorb
-from dossier.formats.whatsapp.grammar import HEADER_RE, parse_time, signature
-from dossier.formats.whatsapp.segments import Segment, TextStats, batches
+from dossier.formats.whatsapp.emit import Emitter
+from dossier.formats.whatsapp.fastpath import fast_records
+from dossier.formats.whatsapp.grammar import HEADER_RE, parse_time
+from dossier.formats.whatsapp.judge import Judge
+from dossier.formats.whatsapp.rawscan import RawBatch, raw_batches
+from dossier.formats.whatsapp.segments import Cutter, Segment, TextStats, batches
 from dossier.model import ParseIssue, ParseRecord, SourceFact
 
 BUFFER_CHARS = 8 * 1024 * 1024
 DECIDE_AFTER = 256  # headers seen before the values may decide (a block holds thousands)
 MAX_STAMPS = 200_000
-# A header more than this far outside its neighbours' time span (while they agree with each
-# other) is text pasted into a message, not a message. Real and peer-made files shuffle
-# timestamps by minutes (WhatsR) and up to ten days (chat-miner test_dateformat2), so only a
-# jump of more than a month counts.
-OUTLIER_SECONDS = 31 * 86400
 
+# UTF-8 input is read as raw bytes (``rawscan``) so the fast path can take it; tests turn
+# this off to compare with the general reader.
+RAW_UTF8 = True
 
-class _Clock:
-    """Date and time texts -> parsed tuples, cached by text (few distinct values per file)."""
-
-    def __init__(self, order: str) -> None:
-        self.order = order
-        self.days: dict[str, DAY | None] = {}
-        self.times: dict[str, TIME | None] = {}
-
-    def day(self, text: str) -> DAY | None:
-        day = D.read_date_any(text, self.order)
-        found: DAY | None = None
-        if day is not None:
-            midnight = datetime(day.year, day.month, day.day)
-            found = (day.year, day.month, day.day, day.toordinal() * 86400, midnight)
-        self.days[text] = found
-        return found
-
-    def time(self, text: str) -> TIME | None:
-        try:
-            h, mi, s, has_s, flags = parse_time(text)
-            secs = h * 3600 + mi * 60 + s
-            found: TIME | None = (h, mi, s, secs, has_s, flags, timedelta(seconds=secs))
-        except ValueError:
-            found = None
-        self.times[text] = found
-        return found
+# What the reader hands on: segments (the general path) or raw UTF-8 bytes (the fast path,
+# which decodes and cuts them itself when it cannot take a batch).
+Batch = list[Segment] | RawBatch
 
 
 def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[ParseRecord]:
@@ -69,9 +50,15 @@ def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[Pa
     yield SourceFact("encoding", enc.name)
     byte_len = byte_length(enc)
     stats = TextStats()
-    segs = batches(blocks(stream, enc, head), stats, byte_len)
+    cutter = Cutter(stats, byte_len)
+    source: Iterator[Batch]
+    if enc.codec == "utf-8" and RAW_UTF8:
+        source = raw_batches(stream, head, enc.bom_bytes)
+    else:
+        source = batches(blocks(stream, enc, head), stats, byte_len)
     buffered: list[list[Segment]] = []
     decision = None
+    segs = (_segments(batch, cutter) for batch in source)
     for decision_or_issue in _decide(segs, buffered, stream, options, enc.codec):
         if isinstance(decision_or_issue, D.Decision):
             decision = decision_or_issue
@@ -86,12 +73,27 @@ def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[Pa
         emitter.crlf_mode = _crlf_mode(buffered)
         emitter.order = decision.order
     order = D.ORDERS[0] if decision is None else decision.order
-    # Time order only rejects header lines when we trust the dates: a guessed order can make
-    # a real chat look shuffled (short-chat.txt read day-first).
-    trust_time = decision is not None and decision.basis != "guess"
-    yield from _judge(itertools.chain(buffered, segs), emitter, order, trust_time)
+    judge = Judge(emitter, order, trust_time=decision is not None and decision.basis != "guess")
+    for batch in buffered:
+        yield from judge.segments(batch)
     buffered.clear()
+    for raw_or_segs in source:  # on from where the decision stopped reading
+        if isinstance(raw_or_segs, RawBatch):
+            records = fast_records(judge, cutter, raw_or_segs)
+            if records is not None:
+                yield from records
+                continue
+        yield from judge.segments(_segments(raw_or_segs, cutter))
+    yield from judge.segments(cutter.close())
+    yield from judge.finish()
     yield from emitter.finish()
+
+
+def _segments(batch: Batch, cutter: Cutter) -> list[Segment]:
+    if not isinstance(batch, RawBatch):
+        return batch
+    segs = cutter.cut(batch.text(), batch.at_line_start()) if batch.hi > batch.lo else []
+    return segs + cutter.close() if batch.complete else segs
 
 
 def _decide(
@@ -184,84 +186,3 @@ def _crlf_mode(buffered: list[list[Segment]]) -> bool:
                 lf += 1
         prev = text if over is None else over.tail
     return crlf > lf
-
-
-def _judge(
-    segs: Iterator[list[Segment]], emitter: Emitter, order: str, trust_time: bool
-) -> Iterator[ParseRecord]:
-    """Decide which header-shaped lines start messages; hand messages to the emitter.
-
-    The hot loop of the parser: locals only, cached date/time lookups, one list per header.
-    """
-    clock = _Clock(order)
-    days_get, times_get = clock.days.get, clock.times.get
-    crlf_mode = emitter.crlf_mode
-    message, issues = emitter.message, emitter.issues
-    missing = _MISSING
-    prev: Header | None = None  # the last accepted header: the message being built
-    pending: Header | None = None  # the header-shaped line waiting for its lookahead
-    last_text = ""
-    for batch in segs:
-        for m, text, over in batch:
-            day = tm = None
-            if m is not None:
-                date_text, time_text = m.group(3, 7)
-                day = days_get(date_text, missing)
-                if day is missing:
-                    day = clock.day(date_text)
-                tm = times_get(time_text, missing)
-                if tm is missing:
-                    tm = clock.time(time_text)
-            if (
-                day is None
-                or tm is None
-                or (crlf_mode and last_text and not last_text.endswith("\r\n"))
-            ):
-                # Not a header after all: the text continues whatever came before.
-                if pending is not None:
-                    absorb(pending, text, over)
-                else:
-                    yield from emitter.preamble(text, over)
-                last_text = text if over is None else over.tail
-                continue
-            last_text = text if over is None else over.tail
-            ts = day[3] + tm[3]
-            if pending is not None:
-                if prev is None:
-                    prev = pending
-                elif not trust_time or _accept(prev[1], pending[1], ts):
-                    yield message(prev)
-                    if issues:
-                        yield from emitter.flush()
-                    prev = pending
-                else:
-                    absorb(prev, pending[4], pending[5])
-            pending = [m, ts, day, tm, text, over]
-    if pending is not None:
-        if prev is None or not trust_time or _accept_last(prev, pending):
-            if prev is not None:
-                yield message(prev)
-            prev = pending
-        else:
-            absorb(prev, pending[4], pending[5])
-    if prev is not None:
-        yield message(prev)
-    yield from emitter.flush()
-
-
-_MISSING: Any = object()
-
-
-def _accept(p: int, h: int, n: int) -> bool:
-    if p <= h <= n:
-        return True
-    if p > n + OUTLIER_SECONDS:  # neighbours disagree (merged or shuffled export): trust it
-        return True
-    return p - OUTLIER_SECONDS <= h <= n + OUTLIER_SECONDS
-
-
-def _accept_last(prev: Header, last: Header) -> bool:
-    """The final header has no lookahead: doubt it only if it is both earlier and different."""
-    if last[1] >= prev[1] - OUTLIER_SECONDS:
-        return True
-    return bool(signature(last[0]) == signature(prev[0]))

@@ -93,28 +93,33 @@ def _capped(seg: Segment, byte_len: Callable[[str], int]) -> Segment:
     return capped.close()
 
 
-def batches(
-    blocks: Iterable[Block], stats: TextStats, byte_len: Callable[[str], int]
-) -> Iterator[list[Segment]]:
-    """Yield the segments of each block as one list (the first may have no match)."""
-    finditer, match_first = HEADER_AFTER_NL_RE.finditer, HEADER_RE.match
-    open_seg: _Open | None = None
-    for text, at_line_start in blocks:
+class Cutter:
+    """Cuts decoded blocks into segments; a segment still open at a block's end is carried."""
+
+    def __init__(self, stats: TextStats, byte_len: Callable[[str], int]) -> None:
+        self.stats = stats
+        self.byte_len = byte_len
+        self.open: _Open | None = None
+
+    def cut(self, text: str, at_line_start: bool) -> list[Segment]:
+        """The segments this block completes (the first may have no match)."""
+        stats, byte_len = self.stats, self.byte_len
         stats.crlf += text.count("\r\n")
         stats.lf += text.count("\n")
         stats.feff += text.count("\ufeff")
         if not stats.bad and stats.may_be_bad and BAD_CHARS_RE.search(text):
             stats.bad = True
         # A mid-line piece (of a huge line) has no header at 0; later lines start after "\n".
-        head = match_first(text) if at_line_start else None
-        matches = list(finditer(text))
+        head = HEADER_RE.match(text) if at_line_start else None
+        matches = list(HEADER_AFTER_NL_RE.finditer(text))
         if head is not None:
             matches.insert(0, head)
+        open_seg = self.open
         if not matches:
             if open_seg is None:
-                open_seg = _Open(None)
+                open_seg = self.open = _Open(None)
             open_seg.add(text, byte_len)
-            continue
+            return []
         starts = [m.start(1) for m in matches]
         batch: list[Segment] = []
         first = starts[0]
@@ -128,8 +133,25 @@ def batches(
         batch += [(m, text[s:e], None) for m, s, e in zip(matches, starts, ends, strict=False)]
         if len(text) > MAX_MESSAGE_CHARS:  # a segment may be over the cap: cap it here too
             batch = [_capped(s, byte_len) for s in batch]
-        yield batch
-        open_seg = _Open(matches[-1])
-        open_seg.add(text[starts[-1] :], byte_len)
-    if open_seg is not None:
-        yield [open_seg.close()]
+        self.open = _Open(matches[-1])
+        self.open.add(text[starts[-1] :], byte_len)
+        return batch
+
+    def close(self) -> list[Segment]:
+        """The segment still open, now complete (the next text starts a header line)."""
+        open_seg, self.open = self.open, None
+        return [] if open_seg is None else [open_seg.close()]
+
+
+def batches(
+    blocks: Iterable[Block], stats: TextStats, byte_len: Callable[[str], int]
+) -> Iterator[list[Segment]]:
+    """Yield the segments of each block as one list (the first may have no match)."""
+    cutter = Cutter(stats, byte_len)
+    for text, at_line_start in blocks:
+        batch = cutter.cut(text, at_line_start)
+        if batch:
+            yield batch
+    last = cutter.close()
+    if last:
+        yield last
