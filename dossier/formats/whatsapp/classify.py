@@ -20,7 +20,9 @@ _LIVE = frozenset(L.LIVE_LOCATION)
 _ATTACHED_PREFIX_RE = re.compile(
     r"<\s*(?:" + "|".join(L.ATTACHED_WORDS) + r")\s*:\s*([^<>\n]+?)\s*>", re.IGNORECASE
 )
-_ATTACHED_SUFFIXES = L.ATTACHED_SUFFIXES
+_ATTACHED_SUFFIXES = tuple(L.ATTACHED_SUFFIXES)
+_EDITED_SUFFIXES = tuple(L.EDITED_SUFFIXES)
+_DROP_INVISIBLE = {ord(ch): None for ch in L.INVISIBLE}
 _SYSTEM_RE = re.compile("(?:" + "|".join(L.SYSTEM_PATTERNS) + ")", re.IGNORECASE)
 # The patterns that start with fixed words: safe to test against a body whose author is unknown
 # (an iOS group name "writing" the encryption notice), unlike ".* added .+".
@@ -53,11 +55,12 @@ def body_kind(body: str) -> tuple[str, tuple[str, ...], bool]:
     first = body.split("\n", 1)[0]
     key = _key(body)
     edited = False
-    for suffix in L.EDITED_SUFFIXES:
-        if key.endswith(suffix):
-            edited = True
-            key = key[: -len(suffix)].strip(_STRIP)
-            break
+    if key.endswith(_EDITED_SUFFIXES):  # one C call rules out the common case
+        for suffix in _EDITED_SUFFIXES:
+            if key.endswith(suffix):
+                edited = True
+                key = key[: -len(suffix)].strip(_STRIP)
+                break
     if key in _DELETED:
         return "deleted", (), edited
     if key in _MEDIA:
@@ -88,9 +91,10 @@ def attachment_name(first_line: str) -> str | None:
         return m.group(1).strip(_STRIP)
     # Compare without invisible marks: "<\u200eattached>" is "<attached>".
     low = line.lower()
-    for ch in L.INVISIBLE:
-        if ch in low:
-            low = low.replace(ch, "")
+    if not low.isascii():
+        low = low.translate(_DROP_INVISIBLE)
+    if not low.endswith(_ATTACHED_SUFFIXES):  # one C call rules out the common case
+        return None
     for suffix in _ATTACHED_SUFFIXES:
         if low.endswith(suffix):
             cut = line.rfind(suffix[0])

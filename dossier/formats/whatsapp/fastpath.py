@@ -7,30 +7,32 @@ segment is one message, its byte offsets are positions in the batch, and only th
 text, the author and the body are decoded. A batch it declines goes the general way, and
 the records are the same either way (tests/test_whatsapp_fastpath.py compares them).
 
-The batch is built in full before anything is handed on: a byte that fails to decode
-leaves the parser's state as it was, and the general path takes the batch instead.
+Every check is made before the first record is handed on (the batch is decoded once to
+prove it is UTF-8), so a declined batch leaves the parser's state as it was.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
+from datetime import datetime
 from typing import Any
 
 from dossier.formats.whatsapp import classify as C
 from dossier.formats.whatsapp import segments
 from dossier.formats.whatsapp.emit import DAY, TIME, Emitter, Header
 from dossier.formats.whatsapp.grammar import HEADER_RE
-from dossier.formats.whatsapp.judge import Judge
+from dossier.formats.whatsapp.judge import Clock, Judge
 from dossier.formats.whatsapp.rawscan import RawBatch
 from dossier.formats.whatsapp.segments import Cutter
 from dossier.model import MessageRecord, ParseRecord
 
 _new: Callable[..., Any] = tuple.__new__
-Stamp = tuple[DAY, TIME]
+# A header's (seconds, header text, local time, has_seconds, time flags, DAY, TIME).
+Stamp = tuple[int, str, datetime, bool, tuple[str, ...], DAY, TIME]
 
 
-def fast_records(judge: Judge, cutter: Cutter, raw: RawBatch) -> list[ParseRecord] | None:
+def fast_records(judge: Judge, cutter: Cutter, raw: RawBatch) -> Iterator[ParseRecord] | None:
     """The records this batch completes, or None when the general path must take it."""
     prev, pending, emitter, ms = judge.prev, judge.pending, judge.emitter, raw.matches
     if (
@@ -50,47 +52,59 @@ def fast_records(judge: Judge, cutter: Cutter, raw: RawBatch) -> list[ParseRecor
     stamps = _stamps(judge, ms)
     if stamps is None or (judge.trust_time and not _in_order(prev, pending, stamps)):
         return None
-    known = set(emitter.known)
-    line = emitter.line + prev[4].count("\n") + pending[4].count("\n")
-    try:
-        body_records, line = _messages(emitter, raw, stamps, line)
-        tail = [_header(raw, stamps, i) for i in (-2, -1)]
+    try:  # strict: a byte that is not UTF-8 sends the batch the general way
+        raw.buf[raw.lo : raw.hi].decode("utf-8")
     except UnicodeDecodeError:
-        emitter.known = known  # as it was: the general path reads these messages again
         return None
-    records = _emit(emitter, prev)
-    records += _emit(emitter, pending)
-    records += body_records
+    return _records(judge, raw, stamps, prev, pending)
+
+
+def _records(
+    judge: Judge, raw: RawBatch, stamps: list[Stamp], prev: Header, pending: Header
+) -> Iterator[ParseRecord]:
+    """Hand records on one by one: a batch-long list would outlive many GC passes."""
+    emitter, ms = judge.emitter, raw.matches
+    line = emitter.line + prev[4].count("\n") + pending[4].count("\n")
+    yield from _emit(emitter, prev)
+    yield from _emit(emitter, pending)
+    line = yield from _messages(emitter, raw, stamps, line)
     _count(emitter, raw)
     emitter.line, emitter.byte = line, raw.base + ms[-2].start(1)
-    judge.prev, judge.pending, judge.last_text = tail[0], tail[1], tail[1][4]
-    return records
+    judge.prev, judge.pending = _header(raw, stamps, -2), _header(raw, stamps, -1)
+    judge.last_text = judge.pending[4]
 
 
-def _emit(emitter: Emitter, h: Header) -> list[ParseRecord]:
-    records: list[ParseRecord] = [emitter.message(h)]
+def _emit(emitter: Emitter, h: Header) -> Iterator[ParseRecord]:
+    yield emitter.message(h)
     if emitter.issues:
-        records += emitter.flush()
-    return records
+        yield from emitter.flush()
 
 
 def _stamps(judge: Judge, ms: list[re.Match[bytes]]) -> list[Stamp] | None:
-    """(DAY, TIME) of each header, or None if any of them does not read as a date and time."""
-    clock = judge.clock
-    days, times = clock.bytes_days, clock.bytes_times
-    out = []
+    """The stamp of each header, or None if any of them does not read as a date and time.
+
+    Cached by the header's bytes for the batch: neighbours share a minute.
+    """
+    cache: dict[bytes, Stamp | bool] = {}  # per batch: a file-long one slows the GC down
+    out: list[Stamp] = []
     for m in ms:
-        date_b, time_b = m.group(3, 7)
-        day = days.get(date_b)
-        if day is None:
-            day = days[date_b] = clock.day(date_b.decode("ascii"))
-        tm = times.get(time_b)
-        if tm is None:
-            tm = times[time_b] = clock.time(time_b.decode("utf-8"))
-        if day is None or tm is None:
+        hb = m.group(1)
+        stamp = cache.get(hb)
+        if stamp is None:
+            stamp = cache[hb] = _stamp(judge.clock, m)
+        if not isinstance(stamp, tuple):
             return None
-        out.append((day, tm))
+        out.append(stamp)
     return out
+
+
+def _stamp(clock: Clock, m: re.Match[bytes]) -> Stamp | bool:
+    d, t = (text.decode("utf-8") for text in m.group(3, 7))
+    day = clock.days[d] if d in clock.days else clock.day(d)
+    tm = clock.times[t] if t in clock.times else clock.time(t)
+    if day is None or tm is None:
+        return False
+    return (day[3] + tm[3], m.group(1).decode("utf-8"), day[4] + tm[6], tm[4], tm[5], day, tm)
 
 
 def _in_order(prev: Header, pending: Header, stamps: list[Stamp]) -> bool:
@@ -99,8 +113,8 @@ def _in_order(prev: Header, pending: Header, stamps: list[Stamp]) -> bool:
     if pending[1] < last:
         return False
     last = pending[1]
-    for day, tm in stamps:
-        now = day[3] + tm[3]
+    for stamp in stamps:
+        now = stamp[0]
         if now < last:
             return False
         last = now
@@ -115,13 +129,13 @@ def _header(raw: RawBatch, stamps: list[Stamp], i: int) -> Header:
     text = raw.buf[start:end].decode("utf-8")
     m = HEADER_RE.match(text)
     assert m is not None  # the bytes regex matched the same text
-    day, tm = stamps[i]
-    return [m, day[3] + tm[3], day, tm, text, None]
+    stamp = stamps[i]
+    return [m, stamp[0], stamp[5], stamp[6], text, None]
 
 
 def _messages(
     emitter: Emitter, raw: RawBatch, stamps: list[Stamp], line: int
-) -> tuple[list[ParseRecord], int]:
+) -> Generator[ParseRecord, None, int]:
     """Records for all headers but the last two (they wait for the next batch's lookahead).
 
     Mirrors ``Emitter.message`` for a segment that ends with a line break, without a
@@ -130,24 +144,18 @@ def _messages(
     buf, base, ms = raw.buf, raw.base, raw.matches
     title, known, split = emitter.title, emitter.known, emitter.split
     find, count = buf.find, buf.count
-    # Decoded once per batch: neighbours share a minute, and a chat has few authors.
-    headers: dict[bytes, str] = {}
+    # Decoded once per batch: a chat has few authors.
     names: dict[bytes, str] = {}
     slow_first, slow_last, slow_prefixes, slow_exact = (
         C.SLOW_FIRST, C.SLOW_LAST, C.SLOW_PREFIXES, C.SLOW_EXACT
     )
-    out: list[ParseRecord] = []
     for k in range(len(ms) - 2):
-        m, (day, tm) = ms[k], stamps[k]
+        m, stamp = ms[k], stamps[k]
         s, r0 = m.start(1), m.end()
         e = ms[k + 1].start(1)
         ce = e - 1  # the segment ends with "\n"; the content without trailing line breaks
         if buf[ce - 1] in b"\r\n":
             ce = s + len(buf[s:e].rstrip(b"\r\n"))
-        hb = buf[s : m.end(1)]
-        header_text = headers.get(hb)
-        if header_text is None:
-            header_text = headers[hb] = hb.decode("utf-8")
         nl = find(b"\n", r0, ce)
         colon = find(b": ", r0, ce) if nl < 0 else -1
         name = None
@@ -169,15 +177,13 @@ def _messages(
         else:
             sender, kind, body, attachments, edited = split(buf[r0:ce].decode("utf-8"))
         line_end = line + count(b"\n", r0, ce)
-        out.append(
-            _new(
-                MessageRecord,
-                (title, sender, kind, body, header_text, day[4] + tm[6], tm[4], line,
-                 line_end, base + s, base + ce, attachments, edited, tm[5]),
-            )
+        yield _new(
+            MessageRecord,
+            (title, sender, kind, body, stamp[1], stamp[2], stamp[3], line, line_end, base + s,
+             base + ce, attachments, edited, stamp[4]),
         )
         line = line_end + count(b"\n", ce, e)
-    return out, line
+    return line
 
 
 def _count(emitter: Emitter, raw: RawBatch) -> None:

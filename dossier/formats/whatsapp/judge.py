@@ -33,9 +33,6 @@ class Clock:
         self.order = order
         self.days: dict[str, DAY | None] = {}
         self.times: dict[str, TIME | None] = {}
-        # The same keyed by the bytes of the text (the UTF-8 fast path).
-        self.bytes_days: dict[bytes, DAY | None] = {}
-        self.bytes_times: dict[bytes, TIME | None] = {}
 
     def day(self, text: str) -> DAY | None:
         day = D.read_date_any(text, self.order)
