@@ -74,9 +74,10 @@ def insert_message(
 ) -> None:
     conn.execute(
         "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search, "
-        "match_hash, sent_at, local_text, tz, has_seconds) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', 'UTC', 0)",
-        (mid, f"m{mid:04d}", conv, kind, sender, body, textnorm.search_text(body), at),
+        "match_hash, sent_at, local_text, tz, has_seconds, source_id, line_start, line_end, "
+        "byte_start, byte_end) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', 'UTC', 0, 1, ?, ?, 0, 0)",
+        (mid, f"m{mid:04d}", conv, kind, sender, body, textnorm.search_text(body), at, mid, mid),
     )
 
 

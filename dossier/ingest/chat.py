@@ -114,7 +114,6 @@ class _Writer:
             store.map_local("sender", local, identity)
         if batch.messages:
             store.insert_local_messages(batch.messages)
-            store.insert_local_copies(batch.copies)
         if batch.attachments:
             store.insert_attachments(batch.attachments)
         if batch.issues:

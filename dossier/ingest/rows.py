@@ -68,7 +68,6 @@ class Batch:
     )  # local, kind, value
     new_conversations: list[tuple[int, str]] = field(default_factory=list)  # local, title
     messages: list[tuple[Any, ...]] = field(default_factory=list)
-    copies: list[tuple[Any, ...]] = field(default_factory=list)
     attachments: list[tuple[int, str, int | None]] = field(default_factory=list)
     issues: list[tuple[Any, ...]] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
@@ -83,7 +82,6 @@ class RowBuilder:
         self.uid_prefix = uid_prefix(plan.source_sha)
         self.senders: dict[tuple[str, bool], int] = {}
         self.conversations: dict[str, int] = {}
-        self.seq = 0
         self.batch = Batch()
 
     def build(self, records: Iterator[Any], bytes_read: Callable[[], int]) -> Iterator[Batch]:
@@ -150,22 +148,13 @@ class RowBuilder:
                 int(rec.has_seconds),
                 ",".join(flags),
                 int(rec.edited),
-            )
-        )
-        batch.copies.append(
-            (
-                message_id,
                 self.plan.source_id,
-                self.seq,
-                sender,
-                rec.header_text,
                 rec.line_start,
                 rec.line_end,
                 rec.byte_start,
                 rec.byte_end,
             )
         )
-        self.seq += 1
         for name in rec.attachments:
             batch.attachments.append((message_id, name, self._attachment_source(name)))
 

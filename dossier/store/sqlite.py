@@ -16,8 +16,7 @@ from dossier.store.schema import migrate
 from dossier.textnorm import match_hash
 
 # Row shapes the ingest hands over in bulk (tuples, not objects: millions of them).
-MessageRow = tuple[Any, ...]  # see insert_messages for the column order
-CopyRow = tuple[Any, ...]
+MessageRow = tuple[Any, ...]  # see insert_local_messages for the column order
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -249,29 +248,6 @@ class SqliteStore:
         row = self.conn.execute("SELECT max(id) FROM messages").fetchone()
         return int(row[0] or 0)
 
-    def existing_uids(self, uids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(uids), 500):
-            chunk = uids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in self.conn.execute(
-                    f"SELECT uid FROM messages WHERE uid IN ({marks})", chunk
-                )
-            )
-        return found
-
-    def insert_messages(self, rows: Iterable[MessageRow]) -> None:
-        """Rows of (id, uid, conversation_id, kind, sender_id, body, body_search, sent_at,
-        local_text, tz, has_seconds, time_flags, edited)."""
-        self.conn.executemany(
-            "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
-            " sent_at, local_text, tz, has_seconds, time_flags, edited)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-
     # Rows built away from the case name senders and conversations by local numbers; these
     # temporary maps turn them into ids inside SQLite, with no per-row work in Python.
 
@@ -288,30 +264,16 @@ class SqliteStore:
         self.conn.execute(f"INSERT INTO local_{table}(local, id) VALUES (?, ?)", (local, case_id))
 
     def insert_local_messages(self, rows: Iterable[MessageRow]) -> None:
-        """Like insert_messages, with local conversation and sender numbers."""
+        """Rows of (id, uid, local conversation, kind, local sender, body, body_search,
+        sent_at, local_text, tz, has_seconds, time_flags, edited, source_id, line_start,
+        line_end, byte_start, byte_end)."""
         self.conn.executemany(
             "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
-            " sent_at, local_text, tz, has_seconds, time_flags, edited)"
+            " sent_at, local_text, tz, has_seconds, time_flags, edited, source_id, line_start,"
+            " line_end, byte_start, byte_end)"
             " VALUES (?, ?, (SELECT id FROM local_conversation WHERE local = ?), ?,"
-            " (SELECT id FROM local_sender WHERE local = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-
-    def insert_local_copies(self, rows: Iterable[CopyRow]) -> None:
-        """Like insert_copies, with local sender numbers."""
-        self.conn.executemany(
-            "INSERT INTO message_copies(message_id, source_id, seq, sender_id, header_text,"
-            " line_start, line_end, byte_start, byte_end)"
-            " VALUES (?, ?, ?, (SELECT id FROM local_sender WHERE local = ?), ?, ?, ?, ?, ?)",
-            rows,
-        )
-
-    def insert_copies(self, rows: Iterable[CopyRow]) -> None:
-        """Rows of (message_id, source_id, seq, sender_id, header_text, line_start, line_end,
-        byte_start, byte_end)."""
-        self.conn.executemany(
-            "INSERT INTO message_copies(message_id, source_id, seq, sender_id, header_text,"
-            " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " (SELECT id FROM local_sender WHERE local = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?)",
             rows,
         )
 
@@ -381,7 +343,14 @@ class SqliteStore:
         """For each (duplicate, original): its copies and attachments go to the original and
         the duplicate message row is removed (from the index too)."""
         self.conn.executemany(
-            "UPDATE message_copies SET message_id = ? WHERE message_id = ?",
+            "UPDATE further_copies SET message_id = ? WHERE message_id = ?",
+            ((orig, dup) for dup, orig in pairs),
+        )
+        self.conn.executemany(
+            "INSERT INTO further_copies(message_id, source_id, sender_id, header_text,"
+            " line_start, line_end, byte_start, byte_end)"
+            " SELECT ?, source_id, sender_id, local_text, line_start, line_end, byte_start,"
+            " byte_end FROM messages WHERE id = ?",
             ((orig, dup) for dup, orig in pairs),
         )
         self.conn.executemany(
@@ -456,7 +425,7 @@ class SqliteStore:
             "      OR cu.source_id = s.id) AS custodian"
             " FROM message_copies mc JOIN sources s ON s.id = mc.source_id"
             " LEFT JOIN identities i ON i.id = mc.sender_id"
-            f" WHERE mc.message_id IN ({marks}) ORDER BY mc.source_id, mc.seq",
+            f" WHERE mc.message_id IN ({marks}) ORDER BY mc.source_id, mc.byte_start",
             tuple(message_ids),
         )
         cur.row_factory = sqlite3.Row

@@ -94,6 +94,10 @@ CREATE TABLE conversations (
     created_at TEXT NOT NULL
 );
 
+-- A message, with where it was first read: that first copy's source, line and byte range
+-- live on the row itself (most messages have one copy; a separate row each would double the
+-- writes). Further copies, read from other exports of the same chat, are in further_copies;
+-- the view message_copies shows them all alike.
 CREATE TABLE messages (
     id              INTEGER PRIMARY KEY,
     uid             TEXT NOT NULL UNIQUE,
@@ -109,7 +113,12 @@ CREATE TABLE messages (
     tz              TEXT NOT NULL,
     has_seconds     INTEGER NOT NULL,
     time_flags      TEXT NOT NULL DEFAULT '',           -- comma-separated
-    edited          INTEGER NOT NULL DEFAULT 0
+    edited          INTEGER NOT NULL DEFAULT 0,
+    source_id       INTEGER NOT NULL REFERENCES sources(id),  -- the first copy
+    line_start      INTEGER NOT NULL,
+    line_end        INTEGER NOT NULL,
+    byte_start      INTEGER NOT NULL,
+    byte_end        INTEGER NOT NULL
 );
 CREATE INDEX messages_conversation_time ON messages(conversation_id, sent_at);
 CREATE INDEX messages_time ON messages(sent_at);
@@ -117,20 +126,27 @@ CREATE INDEX messages_sender_time ON messages(sender_id, sent_at);
 CREATE INDEX messages_match ON messages(match_hash) WHERE match_hash IS NOT NULL;
 CREATE INDEX messages_kind_time ON messages(kind, sent_at);
 
--- Each place a message was read. A message seen on three phones has three copies.
-CREATE TABLE message_copies (
+-- Each further place a message was read. A message seen on three phones has two rows here.
+CREATE TABLE further_copies (
     message_id  INTEGER NOT NULL REFERENCES messages(id),
     source_id   INTEGER NOT NULL REFERENCES sources(id),
-    seq         INTEGER NOT NULL,                       -- order within the source
     sender_id   INTEGER REFERENCES identities(id),      -- as written in this copy
     header_text TEXT NOT NULL,
     line_start  INTEGER NOT NULL,
     line_end    INTEGER NOT NULL,
     byte_start  INTEGER NOT NULL,
     byte_end    INTEGER NOT NULL,
-    PRIMARY KEY (source_id, seq)
+    PRIMARY KEY (message_id, source_id, byte_start)
 ) WITHOUT ROWID;
-CREATE INDEX message_copies_message ON message_copies(message_id);
+
+CREATE VIEW message_copies AS
+    SELECT id AS message_id, source_id, sender_id, local_text AS header_text,
+           line_start, line_end, byte_start, byte_end
+      FROM messages
+    UNION ALL
+    SELECT message_id, source_id, sender_id, header_text, line_start, line_end, byte_start,
+           byte_end
+      FROM further_copies;
 
 CREATE TABLE attachments (
     id         INTEGER PRIMARY KEY,
