@@ -6,7 +6,9 @@ byte stream into parse records (``dossier.model.ParseRecord``). It never touches
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
@@ -43,3 +45,26 @@ class MessageFormat(Protocol):
     ) -> Iterator[ParseRecord]:
         """Yield records in file order. Must stream: never hold the whole file in memory."""
         ...
+
+
+# Parsers make millions of short-lived tuples and strings, none of them in reference cycles,
+# yet each few hundred allocations wake the cyclic garbage collector (about a tenth of the
+# parse time on a big export). While records stream out, it is woken far less often.
+_FEW_COLLECTIONS = 200_000
+
+
+@contextmanager
+def relaxed_gc() -> Iterator[None]:
+    """Raise the cyclic collector's first threshold for a bulk job; restore it after."""
+    first, second, third = gc.get_threshold()
+    gc.set_threshold(max(first, _FEW_COLLECTIONS), second, third)
+    try:
+        yield
+    finally:
+        gc.set_threshold(first, second, third)
+
+
+def few_collections(records: Iterator[ParseRecord]) -> Iterator[ParseRecord]:
+    """Yield ``records`` with the collector relaxed (see ``relaxed_gc``)."""
+    with relaxed_gc():
+        yield from records

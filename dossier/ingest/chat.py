@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from typing import BinaryIO
 
 from dossier.errors import UnreadableInput
-from dossier.formats.base import MessageFormat, ParseOptions
+from dossier.formats.base import MessageFormat, ParseOptions, relaxed_gc
 from dossier.ingest.rows import Batch, RowPlan, batches
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
@@ -74,10 +74,11 @@ def load_chat(
         produced = _from_worker(fmt, opener, filename, plan)
     else:
         produced = _in_process(fmt, opener, filename, plan)
-    for batch in produced:
-        writer.write(batch)
-        if on_bytes:
-            on_bytes(batch.bytes_read)
+    with relaxed_gc():  # unpickled batches are millions of acyclic tuples
+        for batch in produced:
+            writer.write(batch)
+            if on_bytes:
+                on_bytes(batch.bytes_read)
     return writer.finish()
 
 
@@ -114,6 +115,8 @@ class _Writer:
             store.map_local("sender", local, identity)
         if batch.messages:
             store.insert_local_messages(batch.messages)
+            # Indexed batch by batch: the main process would otherwise wait for the parser.
+            store.index_messages_between(batch.messages[0][0], batch.messages[-1][0])
         if batch.attachments:
             store.insert_attachments(batch.attachments)
         if batch.issues:
@@ -123,8 +126,6 @@ class _Writer:
 
     def finish(self) -> ChatResult:
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())
-        if self.result.messages:
-            self.store.index_messages_from(self.result.first_id)
         return self.result
 
 

@@ -283,12 +283,12 @@ class SqliteStore:
             "INSERT INTO attachments(message_id, name, source_id) VALUES (?, ?, ?)", rows
         )
 
-    def index_messages_from(self, first_id: int) -> None:
-        """Add messages with id >= first_id to the full-text index."""
+    def index_messages_between(self, first_id: int, last_id: int) -> None:
+        """Add the messages with ids first_id..last_id to the full-text index."""
         self.conn.execute(
             "INSERT INTO messages_fts(rowid, body_search)"
-            " SELECT id, body_search FROM messages WHERE id >= ?",
-            (first_id,),
+            " SELECT id, body_search FROM messages WHERE id BETWEEN ? AND ?",
+            (first_id, last_id),
         )
 
     def conversation_spans(self, platform: str) -> list[tuple[int, int, int, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from dossier.formats.base import ParseOptions
+from dossier.formats.base import ParseOptions, few_collections
 from dossier.formats.whatsapp.names import conversation_title_from_filename
 from dossier.formats.whatsapp.parser import parse
 from dossier.formats.whatsapp.sniff import sniff
@@ -28,7 +28,7 @@ class WhatsAppFormat:
     def parse(
         self, stream: BinaryIO, filename: str, options: ParseOptions
     ) -> Iterator[ParseRecord]:
-        return parse(stream, filename, options)
+        return few_collections(parse(stream, filename, options))
 
 
 WHATSAPP = WhatsAppFormat()
