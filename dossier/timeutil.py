@@ -17,6 +17,7 @@ AMBIGUOUS = "dst-ambiguous"  # the local time happened twice; the earlier one wa
 NONEXISTENT = "dst-nonexistent"  # the local time never happened; shifted forward by the gap
 
 _EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -34,36 +35,49 @@ def zone(name: str) -> ZoneInfo:
 class LocalToUtc:
     """Converts naive local times in one zone to UTC epoch seconds, fast.
 
-    The UTC offset is looked up once per local hour and cached, so millions of messages cost a
-    dictionary lookup each. DST transitions happen on the hour in every zone Dossier is likely
-    to meet, with a few half-hour exceptions that the per-call check below still catches.
+    The UTC offset is looked up once per local day and cached, so millions of messages cost a
+    dictionary lookup each. On a day when the clocks change, it is looked up per hour, and in
+    the hour of the change every time exactly.
     """
 
     def __init__(self, tz_name: str) -> None:
         self.tz_name = tz_name
         self._zone = zone(tz_name)
-        self._hour_cache: dict[tuple[int, int, int, int], tuple[int, str]] = {}
+        self._day_cache: dict[int, tuple[int, str]] = {}
+        self._hour_cache: dict[int, tuple[int, str]] = {}
+        # Neighbouring messages usually share their timestamp object (one per header text).
+        self._last: datetime | None = None
+        self._last_result: tuple[int, str] = (0, "")
 
     def convert(self, local: datetime) -> tuple[int, str]:
         """(UTC epoch seconds, flag) where flag is "" or AMBIGUOUS or NONEXISTENT."""
-        key = (local.year, local.month, local.day, local.hour)
-        cached = self._hour_cache.get(key)
+        if local is self._last:
+            return self._last_result
+        naive_seconds = (local - _EPOCH) // _SECOND
+        day = naive_seconds // 86400
+        cached = self._day_cache.get(day)
         if cached is None:
-            cached = self._offset_for_hour(local.replace(minute=0, second=0, microsecond=0))
-            self._hour_cache[key] = cached
+            start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            cached = self._day_cache[day] = self._steady_offset(start, 86399)
+        if cached[1]:  # the clocks change that day: look at the hour
+            hour = naive_seconds // 3600
+            cached = self._hour_cache.get(hour)
+            if cached is None:
+                start = local.replace(minute=0, second=0, microsecond=0)
+                cached = self._hour_cache[hour] = self._steady_offset(start, 3599)
         offset, flag = cached
-        naive_seconds = (local - _EPOCH) // timedelta(seconds=1)
-        if flag:
-            return self._exact(local)
-        return naive_seconds - offset, ""
+        result = self._exact(local) if flag else (naive_seconds - offset, "")
+        self._last, self._last_result = local, result
+        return result
 
-    def _offset_for_hour(self, hour_start: datetime) -> tuple[int, str]:
-        """Offset valid for the whole hour, or a flag meaning 'check each time in it'."""
-        first = self._exact(hour_start)
-        last = self._exact(hour_start.replace(minute=59, second=59))
-        start_naive = (hour_start - _EPOCH) // timedelta(seconds=1)
+    def _steady_offset(self, start: datetime, span: int) -> tuple[int, str]:
+        """The offset valid from ``start`` for ``span`` seconds, or a flag meaning 'not one
+        offset: look closer'."""
+        first = self._exact(start)
+        last = self._exact(start + timedelta(seconds=span))
+        start_naive = (start - _EPOCH) // _SECOND
         offset_first = start_naive - first[0]
-        offset_last = start_naive + 3599 - last[0]
+        offset_last = start_naive + span - last[0]
         if first[1] or last[1] or offset_first != offset_last:
             return 0, "check"
         return offset_first, ""

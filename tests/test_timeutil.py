@@ -43,3 +43,18 @@ def test_half_hour_zone_and_southern_dst() -> None:
     epoch, flag = conv.convert(datetime(2024, 1, 15, 10, 30))
     assert utc(epoch) == datetime(2024, 1, 15, 0, 0) and flag == ""
     assert conv.convert(datetime(2024, 4, 7, 2, 30))[1] == AMBIGUOUS
+
+
+def test_half_hour_clock_change_is_caught() -> None:
+    conv = LocalToUtc("Australia/Lord_Howe")  # clocks go forward 30 minutes at 02:00
+    assert conv.convert(datetime(2024, 10, 6, 2, 15))[1] == NONEXISTENT
+    assert conv.convert(datetime(2024, 10, 6, 2, 45))[1] == ""
+    assert conv.convert(datetime(2024, 10, 6, 1, 45))[1] == ""
+
+
+def test_same_answer_whatever_the_order_of_calls() -> None:
+    times = [datetime(2024, 3, 31, h, m) for h in range(4) for m in (0, 30, 59)]
+    forward = LocalToUtc("Europe/London")
+    backward = LocalToUtc("Europe/London")
+    expected = [forward.convert(t) for t in times]
+    assert [backward.convert(t) for t in reversed(times)] == list(reversed(expected))
