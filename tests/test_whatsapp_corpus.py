@@ -179,3 +179,10 @@ def test_generated_hformats() -> None:
         for m in p.messages:
             assert m.local_time == datetime.strptime(m.header_text, stamp), path.name
         assert p.messages[-1].local_time == datetime(2020, 1, 1), path.name
+
+
+def test_real_orders_win_over_generated_ones() -> None:
+    # "1/30/18" could only be month/year/day besides month/day/year; no phone writes that.
+    p = parse_file(corpora() / "WhatsR/inst/englishandroid24h.txt")
+    assert (p.facts["date_order"], p.facts["date_order_basis"]) == ("mdy", "file")
+    assert not [i for i in p.issues if "ambiguous" in i.reason]

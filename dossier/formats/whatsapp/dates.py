@@ -21,6 +21,15 @@ from dossier.formats.whatsapp.grammar import DATE_FIELDS_RE
 
 # Preference when the file cannot decide: day-first first, as WhatsApp's most common locales.
 ORDERS = ("dmy", "mdy", "ymd", "ydm", "myd", "dym")
+# The orders real exports use. The others (seen in generated test files) are considered only
+# when none of these can read the file: otherwise "1/30/18" would be "ambiguous" between
+# month/day/year and month/year/day, a reading no phone produces.
+REAL_ORDERS = ("dmy", "mdy", "ymd")
+
+
+def _prefer_real(orders: list[str]) -> list[str]:
+    real = [o for o in orders if o in REAL_ORDERS]
+    return real or orders
 
 # Time-order evidence must beat the default by this much (backward jumps summed, in seconds)
 # before it overrules it; one odd month in a five-line chat is not enough (short-chat.txt).
@@ -109,7 +118,7 @@ def structural_orders(dates: Iterable[str]) -> list[str]:
 
 def decide_by_values(dates: Iterable[str]) -> str | None:
     """The order if the values alone settle it for good (None: still ambiguous or no dates)."""
-    orders = structural_orders(dates)
+    orders = _prefer_real(structural_orders(dates))
     return orders[0] if len(orders) == 1 else None
 
 
@@ -143,13 +152,13 @@ def decide(
     ``complete``: ``dates`` are all the file's dates (else only a first part was seen).
     """
     dates = set(dates)
-    orders = structural_orders(dates)
+    orders = _prefer_real(structural_orders(dates))
     if not orders:  # values contradict each other: read each date as best it fits
         return Decision("dmy", "file", "dates fit no single order; each read as it fits")
     if len(orders) == 1:
         return Decision(orders[0], "file", "")
     if complete:
-        readings = candidate_orders(dates)
+        readings = _prefer_real(candidate_orders(dates))
         if len(readings) == 1:  # every order reads every date of this file the same
             return Decision(readings[0], "file", "")
         orders = readings
