@@ -87,12 +87,10 @@ class GroupIngest:
     def _store_plain(
         self, entry: Entry, head: bytes, parent_id: int | None, *, with_chat: bool
     ) -> int | None:
-        try:
-            sha, size = self._keep(entry)
-        except (OSError, DossierError) as exc:
-            self._record_unreadable(entry, parent_id, exc)
+        kept = self._kept(entry, parent_id)
+        if kept is None:
             return None
-        existing = self.store.source_by_sha(sha)
+        sha, size, existing = kept
         if existing is not None:
             with self.store.transaction():
                 self.store.add_custody(
@@ -134,19 +132,12 @@ class GroupIngest:
         beside: dict[str, int],
         title: str | None,
     ) -> None:
-        try:
-            sha, size = self._keep(entry)
-        except (OSError, DossierError) as exc:
-            self._record_unreadable(entry, parent_id, exc)
+        kept = self._kept(entry, parent_id)
+        if kept is None:
             return
-        existing = self.store.source_by_sha(sha)
+        sha, size, existing = kept
         if existing is not None and existing["status"] == "ok":
-            with self.store.transaction():
-                self.store.add_custody(
-                    existing["id"], self.options.custodian, entry.path, now_iso()
-                )
-            self.summary.already_present += 1
-            self.summary.messages_already += int(existing["message_count"])
+            self._already_present(entry, existing, int(existing["message_count"]))
             return
         try:
             with self.store.transaction():
@@ -240,19 +231,12 @@ class GroupIngest:
     # --- archives ------------------------------------------------------------------------
 
     def _ingest_archive(self, entry: Entry, parent_id: int | None, depth: int) -> None:
-        try:
-            sha, size = self._keep(entry, always_store=True)
-        except (OSError, DossierError) as exc:
-            self._record_unreadable(entry, parent_id, exc)
+        kept = self._kept(entry, parent_id, always_store=True)
+        if kept is None:
             return
-        existing = self.store.source_by_sha(sha)
+        sha, size, existing = kept
         if existing is not None and existing["status"] == "ok":
-            with self.store.transaction():
-                self.store.add_custody(
-                    existing["id"], self.options.custodian, entry.path, now_iso()
-                )
-            self.summary.already_present += 1
-            self.summary.messages_already += self._messages_below(int(existing["id"]))
+            self._already_present(entry, existing, self._messages_below(int(existing["id"])))
             return
         if depth >= MAX_ARCHIVE_DEPTH:
             self._record_failed(
@@ -323,6 +307,25 @@ class GroupIngest:
         return total
 
     # --- bytes ---------------------------------------------------------------------------
+
+    def _kept(
+        self, entry: Entry, parent_id: int | None, *, always_store: bool = False
+    ) -> tuple[str, int, sqlite3.Row | None] | None:
+        """(sha256, size, the source already stored with those bytes), or None if the entry
+        could not be read (then recorded as failed)."""
+        try:
+            sha, size = self._keep(entry, always_store=always_store)
+        except (OSError, DossierError) as exc:
+            self._record_unreadable(entry, parent_id, exc)
+            return None
+        return sha, size, self.store.source_by_sha(sha)
+
+    def _already_present(self, entry: Entry, existing: sqlite3.Row, messages: int) -> None:
+        """The same bytes are in the case: only the new supply is recorded."""
+        with self.store.transaction():
+            self.store.add_custody(existing["id"], self.options.custodian, entry.path, now_iso())
+        self.summary.already_present += 1
+        self.summary.messages_already += messages
 
     def _keep(self, entry: Entry, *, always_store: bool = False) -> tuple[str, int]:
         """Hash the entry; originals on disk (and nested archives) are kept in objects/."""
