@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dossier.ingest.align import SPAN_MARGIN, align, same_person_pairs
+from dossier.ingest.align import (
+    FAR_SECONDS,
+    MAX_OFFSET,
+    SPAN_MARGIN,
+    align,
+    same_person_pairs,
+)
 from dossier.ingest.report import IngestSummary
 from dossier.ingest.rows import phone_value
 from dossier.store.sqlite import SqliteStore
@@ -35,7 +41,10 @@ def merge_into_existing(
     shared = store.shared_match_counts(conversation_id, near)
     new_rows = store.alignment_rows(conversation_id)
     for candidate, _ in sorted(shared.items(), key=lambda item: -item[1]):
-        alignment = align(store.alignment_rows(candidate), new_rows)
+        # Only the old messages that can meet the new ones: memory stays bounded by the overlap.
+        reach = FAR_SECONDS + MAX_OFFSET
+        old_rows = store.alignment_rows(candidate, mine[0] - reach, mine[1] + reach)
+        alignment = align(old_rows, new_rows)
         if not alignment.is_same_chat:
             continue
         store.fold_messages(alignment.pairs)

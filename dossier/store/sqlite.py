@@ -329,13 +329,20 @@ class SqliteStore:
         )
         return {int(c): int(n) for c, n in rows}
 
-    def alignment_rows(self, conversation_id: int) -> list[tuple[int, int, int, int | None, str]]:
-        """(id, sent_at, match_hash, sender_id, kind) of a conversation in time order."""
+    def alignment_rows(
+        self, conversation_id: int, first: int | None = None, last: int | None = None
+    ) -> list[tuple[int, int, int, int | None, str]]:
+        """(id, sent_at, match_hash, sender_id, kind) of a conversation in time order, only
+        between the times ``first`` and ``last`` when given."""
         return list(
             self.conn.execute(
                 "SELECT id, sent_at, match_hash, sender_id, kind FROM messages"
-                " WHERE conversation_id = ? ORDER BY sent_at, id",
-                (conversation_id,),
+                " WHERE conversation_id = ? AND sent_at BETWEEN ? AND ? ORDER BY sent_at, id",
+                (
+                    conversation_id,
+                    -(2**62) if first is None else first,
+                    2**62 if last is None else last,
+                ),
             )
         )
 
