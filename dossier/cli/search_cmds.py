@@ -38,6 +38,8 @@ def search(case: Path, query: str, as_json: bool, limit: int, sort: str) -> None
             f"{message.sender or '(system)'}  [{message.kind}]"
         )
         click.echo("    " + highlight(snippet).replace("\n", "\n    "))
+    if len(hits) == limit:
+        click.echo(f"(the first {limit}; --limit N shows more)", err=True)
 
 
 @click.command()
