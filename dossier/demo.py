@@ -104,6 +104,14 @@ def _run(*args: str) -> None:
         raise SystemExit(code)
 
 
+def _first_hit(case: Path, query: str) -> str:
+    from dossier import read
+    from dossier.case import Case
+
+    with Case.open(case) as opened:
+        return read.search(opened, query, limit=1)[0][0].uid
+
+
 def main(argv: list[str]) -> None:
     root = Path(argv[0] if argv else "demo-case")
     inputs, case = root / "inputs", root / "case"
@@ -133,6 +141,7 @@ def main(argv: list[str]) -> None:
     _run("search", str(case), "from:maria Sam")
     _run("search", str(case), "has:attachment")
     _run("search", str(case), "after:2024-05-23 kind:deleted OR chat -rota", "--sort", "oldest")
+    _run("show", str(case), _first_hit(case, "Eastfield activist"), "--context", "2")
     print(f"\nThe case is in {case}/ (case.sqlite opens in any SQLite tool).")
     print(f"Try: .venv/bin/dossier show {case} <id> --context 3")
 
