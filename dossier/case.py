@@ -131,8 +131,8 @@ class Case:
                     size += len(chunk)
                     if on_bytes:
                         on_bytes(len(chunk))
-                out.flush()
-                os.fsync(out.fileno())
+                # No fsync per file: thousands of small attachments would each wait for the
+                # disk. The ingest syncs once at the end of a run (``sync``).
             sha = digest.hexdigest()
             final = self.object_path(sha)
             if final.exists():
@@ -146,6 +146,10 @@ class Case:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
             raise
+
+    def sync(self) -> None:
+        """Make the originals stored so far durable on disk."""
+        os.sync()
 
     def clean_tmp(self) -> None:
         """Remove leftovers of an interrupted ingest."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 # The kinds of message a chat export can hold. Every line of an export becomes one of them.
 MessageKind = Literal[
@@ -29,6 +29,7 @@ MessageKind = Literal[
     "call",  # missed voice / video call lines
     "contact",  # a shared contact card
     "view_once",  # disappearing / view-once content shown as "Name:."
+    "email",  # an email message
 ]
 MESSAGE_KINDS: tuple[str, ...] = (
     "text",
@@ -40,6 +41,7 @@ MESSAGE_KINDS: tuple[str, ...] = (
     "call",
     "contact",
     "view_once",
+    "email",
 )
 
 
@@ -91,7 +93,21 @@ class SourceFact:
     value: str
 
 
-ParseRecord = MessageRecord | ParseIssue | SourceFact
+class EmailRecord(NamedTuple):
+    """One email found in a source. ``raw`` is its RFC 822 bytes exactly as stored; Outlook
+    items that have no RFC 822 form come as ``parsed`` instead (raw None)."""
+
+    raw: bytes | None
+    folder: str  # folder path inside the mailbox, "" when there is none
+    byte_start: int  # where ``raw`` sits in the source file (0 for a whole-file message)
+    byte_end: int
+    line_start: int | None = None  # 1-based, for text containers such as mbox
+    line_end: int | None = None
+    item: str | None = None  # the item's path or id inside a .pst/.msg
+    parsed: Any = None  # a dossier.email.model.ParsedEmail for items with no raw form
+
+
+ParseRecord = MessageRecord | ParseIssue | SourceFact | EmailRecord
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the gap for a missing one, and the flag says so.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dossier.errors import DossierError
@@ -104,9 +104,19 @@ def iso_utc(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
+def tzinfo_for(name: str) -> tzinfo:
+    """A zone name (Europe/London), or a fixed offset as emails state it (+02:00, -0500)."""
+    sign = name[:1]
+    if sign in "+-" and name[1:].replace(":", "").isdigit():
+        digits = name[1:].replace(":", "")
+        delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        return timezone(delta if sign == "+" else -delta)
+    return ZoneInfo(name)
+
+
 def iso_local(epoch: int, tz_name: str) -> str:
     """ISO 8601 with the zone's offset at that instant, e.g. 2024-03-31T02:30:00+02:00."""
-    return datetime.fromtimestamp(epoch, ZoneInfo(tz_name)).isoformat()
+    return datetime.fromtimestamp(epoch, tzinfo_for(tz_name)).isoformat()
 
 
 def now_iso() -> str:

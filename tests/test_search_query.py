@@ -190,9 +190,19 @@ def test_operator_without_value(query: str) -> None:
     assert "needs a value" in error(query).message
 
 
-@pytest.mark.parametrize("query", ["to:maria", "flag:insult", "about:x", "around:x"])
+@pytest.mark.parametrize("query", ["flag:insult", "about:x", "around:x"])
 def test_reserved_operators_are_refused(query: str) -> None:
     assert "not available yet" in error(query).message
+
+
+def test_email_operators_parse() -> None:
+    from dossier.store.query import Dkim, Recipient, Subject, parse
+
+    assert parse("to:maria") == Recipient(("to", "cc", "bcc"), "maria")
+    assert parse("cc:tom") == Recipient(("cc",), "tom")
+    assert parse('subject:"exit poll"') == Subject("exit poll")
+    assert parse("dkim:PASS") == Dkim("pass")
+    assert "Unknown dkim" in error("dkim:maybe").message
 
 
 @pytest.mark.parametrize("query", ["a OR", "OR a", "a OR OR b", "(a OR) b", "a AND", "AND a"])

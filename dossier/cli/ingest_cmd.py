@@ -46,13 +46,19 @@ def ingest(
 
 def print_summary(s: IngestSummary) -> None:
     warn(
-        f"Read {s.files_read:,} file(s): {s.chats:,} chat(s), {s.attachments:,} attachment(s), "
+        f"Read {s.files_read:,} file(s): {s.chats:,} chat(s), {s.mailboxes:,} mail file(s), "
+        f"{s.attachments:,} attachment(s), "
         f"{s.already_present:,} already in the case."
     )
     warn(
         f"Messages: {s.messages_new:,} new, {s.messages_merged:,} merged with another copy "
         f"of the same chat, {s.messages_already:,} already present."
     )
+    if s.threads or s.near_duplicates:
+        warn(
+            f"Email: {s.threads:,} thread(s) in the case; {s.near_duplicates:,} email(s) with the "
+            "same text as another but different headers (near-duplicates, kept apart)."
+        )
     warn(f"Issues: {s.issues:,} line(s) or item(s) not understood (see: dossier issues CASE).")
     for note in s.notes:
         warn(f"Note: {note}")

@@ -14,6 +14,7 @@ from dossier.case import Case
 from dossier.ingest.entries import check_paths, walk_groups
 from dossier.ingest.files import GroupIngest
 from dossier.ingest.report import IngestSummary, NoProgress, Progress
+from dossier.ingest.threading import thread_case
 from dossier.timeutil import zone
 
 __all__ = ["IngestOptions", "IngestSummary", "ingest"]
@@ -47,5 +48,9 @@ def ingest(
     runner = GroupIngest(case, options, summary, progress)
     for group in walk_groups(paths):
         runner.ingest_group(group, parent_id=None, depth=0)
+    if runner.emails_loaded:
+        with case.store.transaction():
+            summary.threads = thread_case(case.store)
+    case.sync()
     case.clean_tmp()
     return summary

@@ -17,6 +17,7 @@ from dossier.formats.archive import SafeZip, is_zip
 from dossier.formats.base import HEAD_SIZE, MessageFormat, ParseOptions
 from dossier.ingest.chat import ChatContext, ChatResult, load_chat
 from dossier.ingest.entries import Entry
+from dossier.ingest.mail import MailContext, MailResult, load_mail
 from dossier.ingest.merge import merge_into_existing
 from dossier.ingest.report import IngestSummary, Progress
 from dossier.timeutil import now_iso
@@ -41,6 +42,7 @@ class GroupIngest:
         self.progress = progress
         self.tz = options.tz or case.tz
         self.date_order = options.date_order or case.date_order
+        self.emails_loaded = False  # then threads are remade at the end of the run
 
     # --- a group -------------------------------------------------------------------------
 
@@ -147,7 +149,10 @@ class GroupIngest:
         except (OSError, DossierError, UnicodeError, ValueError, sqlite3.DataError) as exc:
             self._record_failed(entry, sha, size, parent_id, fmt.name, exc)
             return
-        self.summary.chats += 1
+        if fmt.platform == "email":
+            self.summary.mailboxes += 1
+        else:
+            self.summary.chats += 1
         self.summary.issues += result.issues
 
     def _load(
@@ -159,7 +164,7 @@ class GroupIngest:
         parent_id: int | None,
         beside: dict[str, int],
         title: str | None,
-    ) -> ChatResult:
+    ) -> ChatResult | MailResult:
         source_id = self.store.add_source(
             sha256=sha,
             name=entry.label,
@@ -174,6 +179,8 @@ class GroupIngest:
             ingested_at=now_iso(),
         )
         self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
+        if fmt.platform == "email":
+            return self._load_mail(entry, fmt, sha, source_id)
         context = self.options.custodian or self._root_sha(parent_id, sha)
         ctx = ChatContext(
             source_id=source_id,
@@ -219,6 +226,29 @@ class GroupIngest:
                 f"{entry.label}: the dates could be day-first or month-first; read as "
                 f"{result.facts.get('date_order')}. Give --date-order to decide."
             )
+        return result
+
+    def _load_mail(self, entry: Entry, fmt: MessageFormat, sha: str, source_id: int) -> MailResult:
+        ctx = MailContext(source_id=source_id, source_sha=sha, options=ParseOptions())
+        result = load_mail(self.case, fmt, lambda: self._reopen(entry, sha), entry.name, ctx)
+        status, error = "ok", None
+        stored = result.messages + result.duplicates
+        if stored == 0:
+            status, error = "unrecognised", "no email could be read from it"
+            self.summary.unrecognised.append((entry.label, error))
+        self.store.update_source(
+            source_id,
+            status=status,
+            error=error,
+            message_count=stored,
+            new_count=result.messages,
+            merged_count=result.duplicates,
+            issue_count=result.issues,
+        )
+        self.summary.messages_new += result.messages
+        self.summary.messages_merged += result.duplicates
+        self.summary.near_duplicates += result.near_duplicates
+        self.emails_loaded = True
         return result
 
     def _root_sha(self, parent_id: int | None, sha: str) -> str:

@@ -10,11 +10,14 @@ from typing import Protocol
 class IngestSummary:
     files_read: int = 0  # files looked at (on disk and inside archives)
     chats: int = 0  # files parsed as chat exports
+    mailboxes: int = 0  # files parsed as email (mbox, .eml, .msg, .pst ...)
     attachments: int = 0  # media files stored beside chats
     already_present: int = 0  # files whose exact bytes were already in the case
     messages_new: int = 0
     messages_merged: int = 0  # read again in another export of the same chat: one message
     messages_already: int = 0  # in files already present
+    near_duplicates: int = 0  # emails with the same text as another, different headers
+    threads: int = 0  # email threads in the case after the run
     issues: int = 0  # lines or items not understood (see `dossier issues`)
     unrecognised: list[tuple[str, str]] = field(default_factory=list)  # (label, why)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (label, why)

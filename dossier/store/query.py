@@ -41,12 +41,21 @@ from dossier.errors import QueryError
 from dossier.model import MESSAGE_KINDS
 from dossier.textnorm import search_text
 
-OPERATORS: tuple[str, ...] = ("from", "in", "after", "before", "kind", "has")
+OPERATORS: tuple[str, ...] = (
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "in",
+    "subject",
+    "after",
+    "before",
+    "kind",
+    "has",
+    "dkim",
+)
+DKIM_VALUES: tuple[str, ...] = ("pass", "fail", "no-key", "unsigned", "error", "unchecked")
 RESERVED: dict[str, str] = {
-    "to": "chat exports do not record recipients; it will come with email",
-    "cc": "it will come with email",
-    "bcc": "it will come with email",
-    "subject": "it will come with email",
     "flag": "it will come with the analysis annotations",
     "about": "it will come with the analysis annotations",
     "around": "it will come with the analysis annotations",
@@ -88,6 +97,24 @@ class In:
 
 
 @dataclass(frozen=True, slots=True)
+class Recipient:
+    """to: (To, Cc and Bcc), cc: or bcc: an email was addressed to this person."""
+
+    roles: tuple[str, ...]
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dkim:
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class After:
     """Sent at or after this naive local time (read in the case's zone)."""
 
@@ -126,7 +153,9 @@ class Or:
     children: tuple[Node, ...]
 
 
-Node: TypeAlias = Text | From | In | After | Before | Kind | Has | Not | And | Or
+Node: TypeAlias = (
+    Text | From | In | Recipient | Subject | Dkim | After | Before | Kind | Has | Not | And | Or
+)
 
 
 def conj(parts: list[Node]) -> Node:
@@ -259,6 +288,14 @@ def operator(name: str, value: str) -> Node:
         return From(value)
     if name == "in":
         return In(value)
+    if name in ("to", "cc", "bcc"):
+        return Recipient(("to", "cc", "bcc") if name == "to" else (name,), value)
+    if name == "subject":
+        return Subject(value)
+    if name == "dkim":
+        if value.lower() not in DKIM_VALUES:
+            raise QueryError(f"Unknown dkim:{value}.", hint=_EXAMPLES["dkim"])
+        return Dkim(value.lower())
     if name in ("after", "before"):
         when = parse_date(name, value)
         return After(when) if name == "after" else Before(when)
@@ -277,6 +314,11 @@ def operator(name: str, value: str) -> Node:
 _EXAMPLES = {
     "from": 'Name the sender, e.g. from:maria or from:"Maria Lopez" or from:+34600123456.',
     "in": 'Name the conversation, e.g. in:campaign or in:"Campaign team".',
+    "to": "Name a recipient (To, Cc or Bcc), e.g. to:maria or to:m.lopez@union.example.",
+    "cc": "Name a Cc recipient, e.g. cc:maria.",
+    "bcc": "Name a Bcc recipient, e.g. bcc:maria.",
+    "subject": 'Words of the subject, e.g. subject:budget or subject:"exit poll".',
+    "dkim": f"Use one of: {', '.join('dkim:' + v for v in DKIM_VALUES)}.",
     "after": _DATE_HINT,
     "before": _DATE_HINT,
     "kind": f"Valid kinds are: {', '.join(MESSAGE_KINDS)}.",

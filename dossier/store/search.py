@@ -56,6 +56,7 @@ from dossier.store.query import (
     After,
     And,
     Before,
+    Dkim,
     From,
     Has,
     In,
@@ -63,6 +64,8 @@ from dossier.store.query import (
     Node,
     Not,
     Or,
+    Recipient,
+    Subject,
     Text,
     parse,
 )
@@ -288,6 +291,21 @@ class _Compiler:
         if isinstance(node, In):
             ids = _conversation_ids(self.conn, node.name)
             return f"m.conversation_id IN ({_ints(ids)})" if ids else "0"
+        if isinstance(node, Recipient):
+            ids = _sender_ids(self.conn, node.name)
+            roles = ",".join(f"'{r}'" for r in node.roles)
+            return (
+                "m.id IN (SELECT message_id FROM recipients WHERE role IN"
+                f" ({roles}) AND identity_id IN ({_ints(ids)}))"
+                if ids
+                else "0"
+            )
+        if isinstance(node, Subject):
+            self.params.append(_squash(node.text))
+            return "m.id IN (SELECT message_id FROM emails WHERE dossier_contains(subject, ?, ''))"
+        if isinstance(node, Dkim):
+            self.params.append(node.status)
+            return "m.id IN (SELECT message_id FROM emails WHERE dkim = ?)"
         if isinstance(node, After | Before):
             self.params.append(_epoch(node.when, self.zone))
             return "m.sent_at >= ?" if isinstance(node, After) else "m.sent_at < ?"

@@ -167,8 +167,9 @@ class SqliteStore:
 
     # --- people --------------------------------------------------------------------------
 
-    def identity(self, kind: str, value: str, context: str) -> int:
-        """The identity (kind, value, context), created with a person of its own if new."""
+    def identity(self, kind: str, value: str, context: str, display: str | None = None) -> int:
+        """The identity (kind, value, context), created with a person of its own if new
+        (named ``display`` when given, else after the value)."""
         key = (kind, value, context)
         found = self._identity_cache.get(key)
         if found is not None:
@@ -177,7 +178,7 @@ class SqliteStore:
             "SELECT id FROM identities WHERE kind = ? AND value = ? AND context = ?", key
         ).fetchone()
         if row is None:
-            person = self.conn.execute("INSERT INTO persons(name) VALUES (?)", (value,))
+            person = self.conn.execute("INSERT INTO persons(name) VALUES (?)", (display or value,))
             cur = self.conn.execute(
                 "INSERT INTO identities(person_id, kind, value, context) VALUES (?, ?, ?, ?)",
                 (person.lastrowid, kind, value, context),
@@ -474,6 +475,116 @@ class SqliteStore:
             (conv, sent, sent, message_id, after),
         ).fetchall()
         return [r[0] for r in reversed(earlier)] + [message_id] + [r[0] for r in later]
+
+    # --- email ---------------------------------------------------------------------------
+
+    def email_by_content(self, content_hash: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT message_id FROM emails WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def text_hash_count(self, text_hash: str) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM emails WHERE text_hash = ?", (text_hash,)
+        ).fetchone()
+        return int(row[0])
+
+    def uid_exists(self, uid: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM messages WHERE uid = ?", (uid,)).fetchone() is not None
+        )
+
+    def add_further_copy(
+        self,
+        message_id: int,
+        source_id: int,
+        sender_id: int | None,
+        header_text: str,
+        line_start: int,
+        line_end: int,
+        byte_start: int,
+        byte_end: int,
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO further_copies(message_id, source_id, sender_id, header_text,"
+            " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message_id,
+                source_id,
+                sender_id,
+                header_text,
+                line_start,
+                line_end,
+                byte_start,
+                byte_end,
+            ),
+        )
+
+    def insert_email_message(self, message: MessageRow, email: tuple[Any, ...]) -> None:
+        """A message row (see insert_local_messages, with case ids) and its emails row."""
+        self.conn.execute(
+            "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
+            " sent_at, local_text, tz, has_seconds, time_flags, edited, source_id, line_start,"
+            " line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?)",
+            message,
+        )
+        self.conn.execute(
+            "INSERT INTO emails(message_id, subject, header_message_id, in_reply_to, refs,"
+            " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            email,
+        )
+
+    def insert_recipients(self, message_id: int, rows: Sequence[tuple[str, int, int]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO recipients(message_id, role, identity_id, position) VALUES (?, ?, ?, ?)",
+            ((message_id, role, identity, position) for role, identity, position in rows),
+        )
+
+    def insert_attachment_rows(
+        self, rows: Sequence[tuple[int, str, int | None, str | None, str | None]]
+    ) -> None:
+        """Rows of (message_id, name, source_id, content_type, extracted text)."""
+        self.conn.executemany(
+            "INSERT INTO attachments(message_id, name, source_id, content_type, text)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def thread_inputs(self) -> list[tuple[int, str, str, str, str, int]]:
+        """(message id, Message-ID, In-Reply-To, References, subject, sent_at) of every email."""
+        return list(
+            self.conn.execute(
+                "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
+                " m.sent_at FROM emails e JOIN messages m ON m.id = e.message_id"
+            )
+        )
+
+    def message_conversations(self, ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for mid, cid in self.conn.execute(
+                f"SELECT id, conversation_id FROM messages WHERE id IN ({marks})", tuple(chunk)
+            ):
+                out[int(mid)] = int(cid)
+        return out
+
+    def set_conversation(self, conversation_id: int, ids: Sequence[int]) -> None:
+        self.conn.executemany(
+            "UPDATE messages SET conversation_id = ? WHERE id = ?",
+            ((conversation_id, i) for i in ids),
+        )
+
+    def drop_empty_conversations(self, platform: str) -> None:
+        self.conn.execute(
+            "DELETE FROM conversations WHERE platform = ? AND NOT EXISTS"
+            " (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)",
+            (platform,),
+        )
 
     def counts(self) -> dict[str, int]:
         one = self.conn.execute

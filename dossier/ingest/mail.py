@@ -1,0 +1,296 @@
+"""Store the emails a mailbox source yields: messages, recipients, attachments, copies.
+
+Runs inside the caller's transaction, like the chat loader. The same email found in several
+mailboxes (the sender's Sent folder, each recipient's inbox) is stored once: later finds become
+further copies of it, each with its own source and custodian. Threads are made afterwards, for
+the whole case at once (``dossier.ingest.threading``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
+
+from dossier.email.extract import attachment_text
+from dossier.email.model import Address, ParsedEmail
+from dossier.formats.base import MessageFormat, ParseOptions
+from dossier.model import EmailRecord, ParseIssue, SourceFact
+from dossier.store.sqlite import SqliteStore
+from dossier.textnorm import search_text
+from dossier.timeutil import now_iso
+
+if TYPE_CHECKING:
+    from dossier.case import Case
+
+UNTHREADED = "email:unthreaded"  # conversation uid for emails not yet threaded
+MAX_NESTING = 5  # emails attached to emails attached to ...
+MBOXRD_QUOTE = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+@dataclass
+class MailContext:
+    source_id: int
+    source_sha: str
+    options: ParseOptions
+
+
+@dataclass
+class MailResult:
+    messages: int = 0  # new messages stored
+    duplicates: int = 0  # emails already in the case: recorded as further copies
+    near_duplicates: int = 0  # same text as an email in the case, different headers
+    issues: int = 0
+    facts: dict[str, str] = field(default_factory=dict)
+    conversations: dict[str, int] = field(default_factory=dict)
+
+
+def content_hash(mail: ParsedEmail) -> str:
+    """What makes two copies the same email: the fields the sender set, not the delivery
+    headers each mailbox adds (Received, X-Folder, Status ...)."""
+    digest = hashlib.sha256()
+    for value in (
+        mail.message_id,
+        mail.date_text.strip(),
+        _addresses((mail.sender and (mail.sender,)) or ()),
+        _addresses(mail.to),
+        _addresses(mail.cc),
+        mail.subject.strip(),
+        _text_key(mail.text),
+        *sorted(hashlib.sha256(p.payload).hexdigest() for p in mail.parts),
+    ):
+        digest.update(value.encode("utf-8", "surrogatepass") + b"\x00")
+    return digest.hexdigest()
+
+
+def text_hash(mail: ParsedEmail) -> str:
+    return hashlib.sha256(_text_key(mail.text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _text_key(text: str) -> str:
+    return " ".join(search_text(text).split()).casefold()
+
+
+def _addresses(addresses: tuple[Address, ...]) -> str:
+    return ",".join(sorted(a.address.lower() for a in addresses))
+
+
+class _MailLoader:
+    def __init__(self, case: Case, fmt: MessageFormat, ctx: MailContext) -> None:
+        self.case = case
+        self.store: SqliteStore = case.store
+        self.fmt = fmt
+        self.ctx = ctx
+        self.result = MailResult()
+        self.conversation = self.store.add_conversation(
+            UNTHREADED, "email", "(unthreaded)", now_iso()
+        )
+        self.issues: list[tuple[object, ...]] = []
+
+    def run(self, records: Iterator[object]) -> MailResult:
+        for record in records:
+            if isinstance(record, EmailRecord):
+                self._email(record)
+            elif isinstance(record, ParseIssue):
+                self.issues.append(
+                    (
+                        record.severity,
+                        record.reason,
+                        record.raw[:4096],
+                        record.line_start,
+                        record.line_end,
+                        record.byte_start,
+                    )
+                )
+            elif isinstance(record, SourceFact):
+                self.result.facts[record.key] = record.value
+        self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
+        self.store.add_facts(self.ctx.source_id, self.result.facts.items())
+        return self.result
+
+    def _email(self, record: EmailRecord) -> None:
+        mail = record.parsed if record.raw is None else self._read(record.raw)
+        if mail is None:
+            return
+        self._store(mail, record, parent=None, depth=0)
+
+    def _read(self, raw: bytes) -> ParsedEmail | None:
+        from dossier.email.reader import read_email
+
+        if self.result.facts.get("mbox_variant") == "mboxrd":
+            raw = MBOXRD_QUOTE.sub(rb"\1", raw)  # undo the mbox's quoting, for reading only
+        return read_email(raw)
+
+    def _store(
+        self, mail: ParsedEmail, record: EmailRecord, parent: int | None, depth: int
+    ) -> None:
+        chash = content_hash(mail)
+        existing = self.store.email_by_content(chash)
+        if existing is not None:
+            self.store.add_further_copy(
+                existing,
+                self.ctx.source_id,
+                self._sender(mail),
+                mail.date_text,
+                record.line_start or 0,
+                record.line_end or 0,
+                record.byte_start,
+                record.byte_end,
+            )
+            self.result.duplicates += 1
+            return
+        message_id = self._insert(mail, record, chash, parent)
+        for number, raw in enumerate(mail.nested, 1):
+            if depth >= MAX_NESTING:
+                self._issue(record, f"an attached email nested over {MAX_NESTING} deep")
+                break
+            nested = self._read(raw)
+            if nested is not None:
+                inner = record._replace(item=f"{record.item or ''}#attached-{number}")
+                self._store(nested, inner, parent=message_id, depth=depth + 1)
+        for text in mail.issues:
+            self._issue(record, text)
+
+    def _insert(
+        self, mail: ParsedEmail, record: EmailRecord, chash: str, parent: int | None
+    ) -> int:
+        store = self.store
+        message_id = store.max_message_id() + 1
+        files = [
+            self._attachment(part.filename, part.payload, part.content_type, n)
+            for n, part in enumerate(mail.parts, 1)
+        ]
+        texts = [text for _, _, _, text in files if text]
+        searchable = search_text("\n\n".join([mail.subject, mail.text, *texts]))
+        uid = f"m{self.ctx.source_sha[:10]}-{record.byte_start}"
+        if record.item:
+            uid += "-" + hashlib.blake2b(record.item.encode(), digest_size=4).hexdigest()
+        sent_at = mail.date_utc if mail.date_utc is not None else 0
+        flags = "" if mail.date_utc is not None else "no-date"
+        if parent is not None and store.uid_exists(uid):
+            uid += f"-{message_id}"
+        store.insert_email_message(
+            (
+                message_id,
+                uid,
+                self.conversation,
+                "email",
+                self._sender(mail),
+                mail.text,
+                searchable,
+                sent_at,
+                mail.date_text,
+                mail.date_offset or "UTC",
+                1,
+                flags,
+                0,
+                self.ctx.source_id,
+                record.line_start or 0,
+                record.line_end or 0,
+                record.byte_start,
+                record.byte_end,
+            ),
+            (
+                message_id,
+                mail.subject,
+                mail.message_id,
+                " ".join(mail.in_reply_to),
+                " ".join(mail.references),
+                mail.headers_raw,
+                mail.html,
+                mail.new_text,
+                record.folder,
+                record.item,
+                chash,
+                text_hash(mail),
+                parent,
+            ),
+        )
+        store.insert_recipients(message_id, self._recipients(mail))
+        store.insert_attachment_rows(
+            [(message_id, name, source_id, ctype, text) for name, source_id, ctype, text in files]
+        )
+        store.index_messages_between(message_id, message_id)
+        if store.text_hash_count(text_hash(mail)) > 1:
+            self.result.near_duplicates += 1
+        self.result.messages += 1
+        return message_id
+
+    def _sender(self, mail: ParsedEmail) -> int | None:
+        return self._identity(mail.sender) if mail.sender else None
+
+    def _identity(self, address: Address) -> int | None:
+        if address.address:
+            return self.store.identity(
+                "email", address.address.lower(), "", display=address.name or address.address
+            )
+        if address.name:
+            return self.store.identity(
+                "name", address.name, self.ctx.source_sha, display=address.name
+            )
+        return None
+
+    def _recipients(self, mail: ParsedEmail) -> list[tuple[str, int, int]]:
+        rows: list[tuple[str, int, int]] = []
+        groups = (
+            ("from", (mail.sender,) if mail.sender else ()),
+            ("to", mail.to),
+            ("cc", mail.cc),
+            ("bcc", mail.bcc),
+            ("reply-to", mail.reply_to),
+        )
+        for role, addresses in groups:
+            for position, address in enumerate(addresses):
+                identity = self._identity(address)
+                if identity is not None:
+                    rows.append((role, identity, position))
+        return rows
+
+    def _attachment(
+        self, filename: str, payload: bytes, content_type: str, number: int
+    ) -> tuple[str, int, str, str | None]:
+        name = filename or f"attachment-{number}"
+        sha, size = self.case.store_object(io.BytesIO(payload))
+        existing = self.store.source_by_sha(sha)
+        if existing is not None:
+            source_id = int(existing["id"])
+        else:
+            source_id = self.store.add_source(
+                sha256=sha,
+                name=name,
+                size=size,
+                role="attachment",
+                status="stored",
+                parent_id=self.ctx.source_id,
+                stored=1,
+                ingested_at=now_iso(),
+            )
+        return name, source_id, content_type, attachment_text(name, content_type, payload)
+
+    def _issue(self, record: EmailRecord, reason: str) -> None:
+        where = record.item or f"bytes {record.byte_start}-{record.byte_end}"
+        self.issues.append(
+            (
+                "warning",
+                f"{where}: {reason}",
+                "",
+                record.line_start,
+                record.line_end,
+                record.byte_start,
+            )
+        )
+
+
+def load_mail(
+    case: Case,
+    fmt: MessageFormat,
+    opener: Callable[[], BinaryIO],
+    filename: str,
+    ctx: MailContext,
+) -> MailResult:
+    """Parse a mailbox source with ``fmt`` and store every email it holds."""
+    with opener() as stream:
+        return _MailLoader(case, fmt, ctx).run(iter(fmt.parse(stream, filename, ctx.options)))
