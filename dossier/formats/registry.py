@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dossier.errors import UnrecognisedInput
 from dossier.formats.base import MessageFormat
+from dossier.formats.eml import EML
+from dossier.formats.mbox import MBOX
 from dossier.formats.whatsapp import WHATSAPP, conversation_title_from_filename
 
-FORMATS: dict[str, MessageFormat] = {fmt.name: fmt for fmt in (WHATSAPP,)}
+FORMATS: dict[str, MessageFormat] = {fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML)}
 
 # Below this score a file is not taken to be in any format.
 MIN_SCORE = 0.3

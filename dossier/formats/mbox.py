@@ -1,0 +1,417 @@
+"""Unix mbox files: many RFC 822 messages, each after a ``From `` separator line.
+
+Public API: ``MBOX`` (a ``dossier.formats.base.MessageFormat``), ``is_separator``,
+``unquote_from`` and ``mbox_folder``.
+
+Each message becomes one ``EmailRecord``:
+
+* ``raw`` is the message exactly as stored: from the first header byte (the ``From ``
+  separator line is not part of it) to the end of its last line, line break included. The one
+  blank line an mbox writer puts before the next separator is framing and is left out.
+  ``>From `` quoting is *kept* (the bytes are evidence); the variant is reported as
+  ``SourceFact("mbox_variant", ...)`` after the messages, and ``unquote_from`` undoes it for
+  reading.
+* ``folder`` is always "": the parser sees one file and cannot know where it sits. An ingest
+  walking a mail tree (Thunderbird ``Inbox``, ``Sent.mbox``, ``Inbox.sbd/Work``) gets the
+  folder from ``mbox_folder``.
+* ``byte_start``/``byte_end`` index the file (``file[byte_start:byte_end] == raw``);
+  ``line_start``/``line_end`` are the 1-based lines of the first header and the last line.
+
+A ``From `` line separates messages only when it follows a blank line (or starts the file)
+and looks like ``From addr date``, or when the next line is a header. A message whose
+``Content-Length`` header agrees with the separators (mboxcl, mboxcl2) is framed by that
+length, so unquoted ``From `` lines in its body stay in the body. The file is read as a stream:
+only the message being read is held in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import BinaryIO
+
+from dossier.formats.base import ParseOptions, few_collections
+from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
+
+__all__ = [
+    "MBOX",
+    "MboxFormat",
+    "is_separator",
+    "mbox_folder",
+    "second_message_at",
+    "unquote_from",
+]
+
+# A stream is read in lines of at most this many bytes (a file with no line breaks must not
+# be read whole into one line).
+_LINE_LIMIT = 1 << 20
+# A Content-Length above this is not trusted (it would make us read that much at once).
+_MAX_CONTENT_LENGTH = 1 << 30
+_ISSUE_TEXT = 2000  # how much raw text a ParseIssue quotes
+
+_TIME = re.compile(rb"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)")
+_YEAR = re.compile(rb"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_MONTH = re.compile(rb"(?i)(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_HEADER = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
+_CONTENT_LENGTH = re.compile(rb"(?i)^content-length:[ \t]*(\d{1,12})[ \t]*\r?\n?$")
+_QUOTED_FROM = re.compile(rb"^(>+)From ")
+_MBOX_NAMES = (".mbox", ".mbx", ".mbs", ".mbox.txt")
+_SINGLE_MESSAGE_NAMES = (".eml", ".emlx", ".msg", ".txt")
+
+
+def is_separator(line: bytes) -> bool:
+    """A ``From addr date`` line as mbox writers put before each message.
+
+    The envelope address is taken as written (8-bit, spaces as in ``goran at domain.com``);
+    the date must show a time, a month and a year (asctime or RFC 2822 order).
+    """
+    if not line.startswith(b"From ") or len(line) > 1000:
+        return False
+    rest = line[5:]
+    return bool(_TIME.search(rest) and _YEAR.search(rest) and _MONTH.search(rest))
+
+
+_CANDIDATE = re.compile(rb"\n\r?\n(From [^\n]*\n)[\x21-\x39\x3b-\x7e]+:")
+_BOUNDARY = re.compile(rb'(?is)\ncontent-type:[^\n]*(?:\n[ \t][^\n]*)*?boundary="?([^"\r\n;]+)')
+
+
+def second_message_at(data: bytes) -> int:
+    """Where a second mbox message starts in ``data`` (a file's head), or -1.
+
+    A candidate is a blank line, a ``From addr date`` line and a header. One that sits inside
+    the first message's multipart body (its closing boundary not yet seen), such as a
+    ``git format-patch`` attachment or an embedded complaint, is not counted.
+    """
+    header_end = re.search(rb"\n\r?\n", data)
+    headers = data[: header_end.start() + 1] if header_end else data
+    m = _BOUNDARY.search(b"\n" + headers)
+    close = b"--" + m.group(1).strip() + b"--" if m else None
+    for cand in _CANDIDATE.finditer(data):
+        if not is_separator(cand.group(1)):
+            continue
+        if close is not None and data.find(close, 0, cand.start()) < 0:
+            continue
+        return cand.start(1)
+    return -1
+
+
+def _is_header(line: bytes) -> bool:
+    return _HEADER.match(line) is not None
+
+
+def _is_blank(line: bytes) -> bool:
+    return line in (b"\n", b"\r\n")
+
+
+def unquote_from(raw: bytes, variant: str) -> bytes:
+    """A message's bytes with the mbox ``>From `` quoting undone, for reading.
+
+    mboxrd removes one ``>`` from every ``>+From `` line; mboxo and mboxcl from ``>From ``
+    lines only; mboxcl2 (and "mbox": nothing seen to undo) leave the bytes as they are.
+    """
+    if variant == "mboxrd":
+        return re.sub(rb"(?m)^>(>*From )", rb"\1", raw)
+    if variant in ("mboxo", "mboxcl"):
+        return re.sub(rb"(?m)^>(From )", rb"\1", raw)
+    return raw
+
+
+def mbox_folder(path: str, root: str | None = None) -> str:
+    """The mail folder an mbox file stands for: ``Sent.mbox`` -> "Sent", Thunderbird's
+    ``Inbox.sbd/Work`` -> "Inbox/Work". With ``root`` (the mail tree walked), the folders
+    between it and the file are part of the path."""
+    p = PurePath(path.replace("\\", "/"))
+    parts = list(p.relative_to(root).parts) if root else [p.name]
+    out = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if last:
+            for ext in _MBOX_NAMES:
+                if part.lower().endswith(ext):
+                    part = part[: -len(ext)]
+                    break
+        elif part.endswith(".sbd"):
+            part = part[:-4]
+        if part:
+            out.append(part)
+    return "/".join(out)
+
+
+class _Reader:
+    """Lines and byte counts from a stream, with bytes that can be pushed back."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._back = b""
+        self.pos = 0  # offset of the next byte to be returned
+
+    def readline(self) -> bytes:
+        if self._back:
+            cut = self._back.find(b"\n") + 1
+            if cut:
+                line, self._back = self._back[:cut], self._back[cut:]
+            else:
+                line = self._back + self._stream.readline(_LINE_LIMIT)
+                self._back = b""
+        else:
+            line = self._stream.readline(_LINE_LIMIT)
+        self.pos += len(line)
+        return line
+
+    def read(self, size: int) -> bytes:
+        data = self._back[:size]
+        self._back = self._back[size:]
+        while len(data) < size:
+            more = self._stream.read(size - len(data))
+            if not more:
+                break
+            data += more
+        self.pos += len(data)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        self._back = data + self._back
+        self.pos -= len(data)
+
+
+class _Variant:
+    """What the file's quoting says about its mbox variant."""
+
+    def __init__(self) -> None:
+        self.deep_quoted = False  # a ">>From " line: only mboxrd writes those
+        self.quoted = False  # a ">From " line
+        self.by_length = False  # a message framed by a consistent Content-Length
+
+    def see(self, line: bytes) -> None:
+        if line.startswith(b">"):
+            m = _QUOTED_FROM.match(line)
+            if m:
+                self.quoted = True
+                if len(m.group(1)) > 1:
+                    self.deep_quoted = True
+
+    def name(self) -> str:
+        if self.by_length:
+            return "mboxcl" if self.quoted else "mboxcl2"
+        if self.deep_quoted:
+            return "mboxrd"
+        if self.quoted:
+            return "mboxo"
+        return "mbox"
+
+
+class _Message:
+    """The message being read: its lines and where it started."""
+
+    def __init__(self, byte_start: int, line_start: int) -> None:
+        self.byte_start = byte_start
+        self.line_start = line_start
+        self.parts: list[bytes] = []
+        self.lines = 0
+        self.in_headers = True
+        self.content_length: int | None = None
+
+    def add(self, data: bytes, lines: int) -> None:
+        self.parts.append(data)
+        self.lines += lines
+
+
+class _MboxParser:
+    def __init__(self, stream: BinaryIO) -> None:
+        self.r = _Reader(stream)
+        self.line_no = 0  # lines read so far
+        self.variant = _Variant()
+        self.count = 0
+
+    def _next_is_message(self) -> bool:
+        """Whether the line after a ``From `` line is a header (peeks, then pushes back)."""
+        nxt = self.r.readline()
+        self.r.unread(nxt)
+        return _is_header(nxt)
+
+    def _starts_message(self, line: bytes, after_blank: bool) -> bool:
+        if not line.startswith(b"From "):
+            return False
+        if after_blank and is_separator(line):
+            return True
+        return self._next_is_message() and (after_blank or is_separator(line))
+
+    def run(self) -> Iterator[ParseRecord]:
+        yield from self._preamble()
+        msg: _Message | None = None
+        after_blank = True
+        while True:
+            line = self.r.readline()
+            if not line:
+                break
+            self.line_no += 1
+            if self._starts_message(line, after_blank):
+                if msg is not None:
+                    yield from self._finish(msg, at_eof=False)
+                msg = _Message(self.r.pos, self.line_no + 1)
+                yield SourceFact("mbox_from_line", line.rstrip(b"\r\n").decode("utf-8", "replace"))
+                after_blank = True
+                continue
+            if msg is None:  # only reached after the preamble when the file has none
+                continue
+            msg.add(line, 1)
+            after_blank = _is_blank(line)
+            if msg.in_headers:
+                self._header_line(msg, line)
+            else:
+                self.variant.see(line)
+        if msg is not None:
+            yield from self._finish(msg, at_eof=True)
+        if self.count:
+            yield SourceFact("mbox_variant", self.variant.name())
+
+    def _preamble(self) -> Iterator[ParseRecord]:
+        """Bytes before the first separator: blank lines are skipped, anything else reported."""
+        skipped: list[bytes] = []
+        start_line = self.line_no + 1
+        found = False
+        while True:
+            line = self.r.readline()
+            if not line:
+                break
+            if line.startswith(b"From ") and (is_separator(line) or self._next_is_message()):
+                self.r.unread(line)
+                found = True
+                break
+            self.line_no += 1
+            skipped.append(line)
+        text = b"".join(skipped)
+        if text.strip():
+            reason = (
+                "text before the first 'From ' separator line, kept only here"
+                if found
+                else "not an mbox: no 'From ' separator line found"
+            )
+            yield ParseIssue(
+                reason,
+                text[:_ISSUE_TEXT].decode("utf-8", "replace"),
+                start_line,
+                self.line_no,
+                0,
+                "warning" if found else "error",
+            )
+
+    def _header_line(self, msg: _Message, line: bytes) -> None:
+        if _is_blank(line):
+            msg.in_headers = False
+            if msg.content_length is not None:
+                self._body_by_length(msg, msg.content_length)
+            return
+        if line[:1] in (b"C", b"c"):
+            m = _CONTENT_LENGTH.match(line)
+            if m:
+                msg.content_length = int(m.group(1))
+
+    def _body_by_length(self, msg: _Message, length: int) -> None:
+        """Take the body as ``length`` bytes when the separators agree (mboxcl/mboxcl2)."""
+        if length > _MAX_CONTENT_LENGTH:
+            return
+        body = self.r.read(length)
+        peeked = [self.r.readline()]
+        if _is_blank(peeked[0]):
+            peeked.append(self.r.readline())
+        end = peeked[-1]
+        self.r.unread(b"".join(peeked))
+        fits = not end or (end.startswith(b"From ") and is_separator(end))
+        if len(body) < length and not end:
+            msg.content_length = -length  # truncated: reported when the message is finished
+            fits = True
+        if not fits:
+            self.r.unread(body)
+            msg.content_length = None
+            return
+        self.variant.by_length = True
+        for body_line in body.splitlines(keepends=True):
+            self.variant.see(body_line)
+        lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
+        msg.add(body, lines)
+        self.line_no += lines
+
+    def _finish(self, msg: _Message, at_eof: bool) -> Iterator[ParseRecord]:
+        parts = msg.parts
+        if len(parts) > 1 and _is_blank(parts[-1]):
+            # The blank line an mbox writer adds after each message (the last one too) is
+            # framing, not message.
+            parts.pop()
+            msg.lines -= 1
+        raw = b"".join(parts)
+        self.count += 1
+        line_end = msg.line_start + max(msg.lines, 1) - 1
+        end = msg.byte_start + len(raw)
+        yield EmailRecord(raw, "", msg.byte_start, end, msg.line_start, line_end)
+        yield from self._problems(msg, raw, at_eof, line_end)
+
+    def _problems(
+        self, msg: _Message, raw: bytes, at_eof: bool, line_end: int
+    ) -> Iterator[ParseIssue]:
+        where = (msg.line_start, line_end, msg.byte_start)
+        if msg.content_length is not None and msg.content_length < 0:
+            yield ParseIssue(
+                f"message truncated: Content-Length says {-msg.content_length} bytes, "
+                "the file ends before",
+                raw[-_ISSUE_TEXT:].decode("utf-8", "replace"),
+                *where,
+            )
+        elif not raw.strip():
+            yield ParseIssue("empty message after a 'From ' line", "", *where)
+        elif msg.in_headers:
+            yield ParseIssue(
+                "message has headers only (no blank line before a body): it may be truncated",
+                raw[-_ISSUE_TEXT:].decode("utf-8", "replace"),
+                *where,
+            )
+        elif at_eof and not raw.endswith(b"\n"):
+            yield ParseIssue(
+                "last message does not end with a line break: the file may be truncated",
+                raw[-_ISSUE_TEXT:].decode("utf-8", "replace"),
+                *where,
+            )
+
+
+class MboxFormat:
+    name = "mbox"
+    platform = "email"
+
+    def sniff(self, head: bytes, filename: str) -> float:
+        return sniff(head, filename)
+
+    def parse(
+        self, stream: BinaryIO, filename: str, options: ParseOptions
+    ) -> Iterator[ParseRecord]:
+        return few_collections(_MboxParser(stream).run())
+
+
+def sniff(head: bytes, filename: str) -> float:
+    """0..1: a ``From addr date`` first line followed by header lines.
+
+    0.9 for a separator with a header after it (0.7 when only the header vouches for the
+    ``From `` line); +0.05 for a second separator in the head or an mbox-like name; -0.15 for a
+    single-message name (``.eml``) with one message in the head, so that EML keeps those.
+    """
+    lines = head.split(b"\n", 40)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if len(lines) < 2 or not lines[0].startswith(b"From "):
+        return 0.0
+    first = lines[0] + b"\n"
+    if not _is_header(lines[1]):
+        return 0.3 if is_separator(first) else 0.0
+    score = 0.9 if is_separator(first) else 0.7
+    name = filename.lower()
+    many = second_message_at(head) >= 0
+    if many:
+        score += 0.05
+    if name.endswith(_MBOX_NAMES) or "." not in PurePath(name).name:
+        score += 0.05
+    elif name.endswith(_SINGLE_MESSAGE_NAMES) and not many:
+        score -= 0.15
+    return round(min(score, 1.0), 3)
+
+
+MBOX = MboxFormat()
