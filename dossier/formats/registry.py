@@ -9,9 +9,13 @@ from dossier.errors import UnrecognisedInput
 from dossier.formats.base import MessageFormat
 from dossier.formats.eml import EML
 from dossier.formats.mbox import MBOX
+from dossier.formats.outlook_msg import OUTLOOK_MSG
+from dossier.formats.pst import PST
 from dossier.formats.whatsapp import WHATSAPP, conversation_title_from_filename
 
-FORMATS: dict[str, MessageFormat] = {fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML)}
+FORMATS: dict[str, MessageFormat] = {
+    fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML, OUTLOOK_MSG, PST)
+}
 
 # Below this score a file is not taken to be in any format.
 MIN_SCORE = 0.3

@@ -1,0 +1,1 @@
+"""Helpers shared by the Outlook readers (.msg, .pst) and the TNEF unpacker."""
