@@ -1,0 +1,207 @@
+"""Walk a parsed MIME tree into bodies, attachments and embedded messages, within limits.
+
+Embedded messages (message/rfc822, attached .eml) are handed back as raw bytes and not walked
+here: the ingest reads each as a message of its own, linked to its parent. Limits on depth,
+part count and decoded size keep a hostile message (an attachment or nesting bomb) from
+exhausting memory; hitting one is recorded as an issue, and what was read so far is kept.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from email.policy import compat32
+
+from dossier.email import charsets, headers
+from dossier.email.model import Part
+
+
+@dataclass(frozen=True)
+class Limits:
+    depth: int = 30  # multipart nesting levels
+    parts: int = 5000  # MIME parts in one message
+    decoded: int = 512 * 1024 * 1024  # bytes of decoded bodies and attachments together
+
+
+@dataclass
+class Found:
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    nested: list[bytes] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    tnef_text: list[str] = field(default_factory=list)
+    count: int = 0
+    decoded: int = 0
+    stopped: bool = False
+
+
+_BODY_TYPES = ("text/plain", "text/html")
+_MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
+_TNEF_TYPES = ("application/ms-tnef", "application/vnd.ms-tnef")
+_KNOWN_CTE = {"7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "uuencode"}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def walk(message: Message, limits: Limits) -> Found:
+    found = Found()
+    _visit(message, 0, limits, found)
+    return found
+
+
+def _visit(part: Message, depth: int, limits: Limits, found: Found) -> None:
+    if found.stopped:
+        return
+    found.count += 1
+    if found.count > limits.parts:
+        _stop(found, f"More than {limits.parts} MIME parts; the rest were not read.")
+        return
+    if depth > limits.depth:
+        _stop(found, f"MIME parts nested deeper than {limits.depth} levels were not read.")
+        return
+    ctype = _content_type(part)
+    children = part.get_payload() if part.is_multipart() else None
+    if isinstance(children, list):
+        if ctype in _MESSAGE_TYPES:
+            found.nested.extend(_message_bytes(child, found) for child in children)
+        else:
+            for child in children:
+                if isinstance(child, Message):
+                    _visit(child, depth + 1, limits, found)
+    else:
+        _leaf(part, ctype, limits, found)
+    _defects(part, ctype, found)
+
+
+def _stop(found: Found, issue: str) -> None:
+    found.stopped = True
+    found.issues.append(issue)
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:  # a mangled Content-Type: treat as the RFC default
+        return "text/plain"
+
+
+def _leaf(part: Message, ctype: str, limits: Limits, found: Found) -> None:
+    data = _payload(part, ctype, found)
+    if found.decoded + len(data) > limits.decoded:
+        _stop(found, f"Decoded parts exceed {limits.decoded} bytes; the rest were not read.")
+        return
+    found.decoded += len(data)
+    disposition = _safe(part.get_content_disposition)
+    filename = _filename(part, found)
+    if _is_body(ctype, disposition, filename):
+        text, issue = charsets.decode(data, _charset(part), f"The {ctype} body")
+        (found.html if ctype == "text/html" else found.plain).append(text)
+        if issue:
+            found.issues.append(issue)
+    elif ctype in _MESSAGE_TYPES or filename.lower().endswith(".eml"):
+        found.nested.append(data)
+    elif ctype in _TNEF_TYPES or filename.lower() == "winmail.dat":
+        _tnef(data, filename, ctype, found)
+    else:
+        content_id = (part.get("Content-ID") or "").strip().strip("<>") or None
+        inline = disposition == "inline" or (disposition is None and content_id is not None)
+        found.parts.append(Part(filename, ctype, data, inline, content_id))
+
+
+def _is_body(ctype: str, disposition: str | None, filename: str) -> bool:
+    # A multipart whose boundaries are missing arrives as one string: it is body text.
+    body_type = ctype in _BODY_TYPES or ctype.startswith("multipart/")
+    return body_type and disposition != "attachment" and not filename
+
+
+def _payload(part: Message, ctype: str, found: Found) -> bytes:
+    """The part's bytes with its transfer encoding undone (compat32 never raises on bad data)."""
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte and cte not in _KNOWN_CTE:
+        found.issues.append(f"The {ctype} part has unknown transfer encoding {cte!r}; kept as is.")
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:  # e.g. a uuencode body the decoder chokes on
+        found.issues.append(f"The {ctype} part could not be decoded ({exc}); kept as is.")
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _safe(getter: Callable[[], str | None]) -> str | None:
+    try:
+        return getter()
+    except Exception:  # malformed parameters must not stop the walk
+        return None
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except Exception:
+        return None
+
+
+def _filename(part: Message, found: Found) -> str:
+    """Filename from RFC 2231 parameters or encoded words, in Content-Disposition or -Type."""
+    try:
+        name = part.get_filename() or part.get_param("name") or ""
+    except Exception:
+        return ""
+    if isinstance(name, tuple):  # an RFC 2231 value get_param left undecoded
+        name = name[2]
+    name = str(name).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return headers.decode_words(name, "filename", found.issues).strip()
+
+
+def _message_bytes(child: object, found: Found) -> bytes:
+    if not isinstance(child, Message):
+        return b""
+    try:
+        return child.as_bytes(policy=compat32)
+    except Exception as exc:  # RecursionError on absurd nesting, encoding trouble
+        found.issues.append(f"An embedded message could not be written out ({exc!r}).")
+        return b""
+
+
+def _tnef(data: bytes, filename: str, ctype: str, found: Found) -> None:
+    """Unpack winmail.dat when the TNEF module is present; else keep it as an attachment."""
+    unpack = _tnef_unpacker()
+    if unpack is not None:
+        try:
+            body, parts, issues = unpack(data)
+        except Exception as exc:  # a broken winmail.dat must not lose the rest of the mail
+            found.issues.append(f"The TNEF attachment could not be unpacked ({exc!r}).")
+        else:
+            found.issues.extend(issues)
+            found.parts.extend(parts)
+            if body.strip():
+                found.tnef_text.append(body)
+            if parts:
+                return
+    # Kept whole when nothing (or only a body) came out, so no file inside it is lost.
+    found.parts.append(Part(filename or "winmail.dat", ctype, data))
+
+
+TnefUnpack = Callable[[bytes], tuple[str, tuple[Part, ...], list[str]]]
+
+
+def _tnef_unpacker() -> TnefUnpack | None:
+    # Imported by name so this module works (and type-checks) before tnef.py exists.
+    try:
+        module = importlib.import_module("dossier.email.tnef")
+    except ImportError:
+        return None
+    unpack = getattr(module, "unpack", None)
+    return unpack if callable(unpack) else None
+
+
+def _defects(part: Message, ctype: str, found: Found) -> None:
+    for defect in getattr(part, "defects", []):
+        words = _CAMEL.sub(" ", type(defect).__name__.removesuffix("Defect")).lower()
+        found.issues.append(f"MIME defect in the {ctype} part: {words}.")

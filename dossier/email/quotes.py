@@ -1,0 +1,95 @@
+"""What the sender wrote: a body without quoted replies, forwarded chains and signature.
+
+Only material that is certainly not the sender's new text is cut: everything from the first
+reply/forward header on ("-----Original Message-----", "On ... wrote:", an Outlook
+"From: / Sent:" block, a Lotus Notes "Forwarded by" bar), lines quoted with ">", and the
+signature after the standard "-- " delimiter or a mobile "Sent from my ..." line. Sign-offs
+("Thanks, Ken") stay: they are part of what was written. The full text is kept elsewhere;
+this copy serves search, near-duplicate detection and exhibits that show only new words.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SEPARATORS = re.compile(
+    r"""^\s*(
+        -{2,}\s*(Original\s+Message|Ursprüngliche\s+Nachricht|Message\s+d'origine
+                |Forwarded\s+message|Forwarded\s+Message|Mensaje\s+original)\s*-{2,}
+      | -{2,}\s*Original\s+message\s+follows\.?
+      | -{4,}\s*Forwarded\s+by\s                   # Lotus Notes; the bar may wrap
+      | Begin\s+forwarded\s+message:
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Attribution lines that end in "wrote:"; Gmail and Apple Mail wrap them over two lines.
+_WROTE = re.compile(r"^.{0,200}\b(wrote|écrit|schrieb|escribió)\s*:\s*$", re.IGNORECASE)
+_ON_START = re.compile(r"^\s*(On|Le|Am|El|Op)\s.+", re.IGNORECASE)
+# An Outlook/Notes header block: a From: line followed closely by Sent:/Date:/To:.
+_FROM = re.compile(r"^\s*\*?(From|Von|De)\s*:\*?\s*\S", re.IGNORECASE)
+_HEADER_FOLLOW = re.compile(
+    r"^\s*\*?(Sent|Sent by|Date|To|Subject|Gesendet|Envoyé)\s*:", re.IGNORECASE
+)
+# Lotus Notes reply header: "Jane Doe@ECT" / "01/02/2001 08:41 AM" then "To:".
+_NOTES_STAMP = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}(:\d{2})?\s*(AM|PM)?\s*$")
+_TO = re.compile(r"^\s*(To|Sent by)\s*:", re.IGNORECASE)
+_SIGNATURE = re.compile(r"^-- ?$")
+_MOBILE = re.compile(
+    r"^\s*(Sent\s+(from|with|wirelessly\s+from)\s+my\s+\S.*|Sent\s+from\s+(Mail|Outlook|Yahoo"
+    r"\s+Mail)\s+for\s+\S.*|Get\s+Outlook\s+for\s+\S.*)$",
+    re.IGNORECASE,
+)
+_LOOKAHEAD = 5  # lines after a From:/stamp line in which the rest of a header block must follow
+
+
+def new_text(text: str) -> str:
+    """The sender's own words from a plain-text body."""
+    lines = text.splitlines()
+    cut = _first_cut(lines)
+    kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
+    kept = _drop_signature(kept)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return "\n".join(kept)
+
+
+def _first_cut(lines: list[str]) -> int:
+    """Index of the first line of quoted or forwarded material (len(lines) if none)."""
+    for index, line in enumerate(lines):
+        if _SEPARATORS.match(line) or _starts_attribution(lines, index):
+            return index
+        if _FROM.match(line) and _followed_by(lines, index, _HEADER_FOLLOW):
+            return index
+        if _NOTES_STAMP.search(line) and _followed_by(lines, index, _TO):
+            return _notes_block_start(lines, index)
+    return len(lines)
+
+
+def _starts_attribution(lines: list[str], index: int) -> bool:
+    if _WROTE.match(lines[index]):
+        return True
+    if _ON_START.match(lines[index]) and index + 1 < len(lines):
+        return bool(_WROTE.match(lines[index].rstrip() + " " + lines[index + 1].strip()))
+    return False
+
+
+def _followed_by(lines: list[str], index: int, pattern: re.Pattern[str]) -> bool:
+    return any(pattern.match(line) for line in lines[index + 1 : index + 1 + _LOOKAHEAD])
+
+
+def _notes_block_start(lines: list[str], index: int) -> int:
+    """Notes writes "Name on <stamp>" on one line, or the name on the line before the stamp."""
+    stamp = _NOTES_STAMP.search(lines[index])
+    alone = stamp is not None and not lines[index][: stamp.start()].strip()
+    if alone and index > 0 and lines[index - 1].strip():
+        return index - 1
+    return index
+
+
+def _drop_signature(lines: list[str]) -> list[str]:
+    for index, line in enumerate(lines):
+        if _SIGNATURE.match(line) or _MOBILE.match(line):
+            return lines[:index]
+    return lines
