@@ -16,6 +16,7 @@ Each message becomes one ``EmailRecord``:
   folder from ``mbox_folder``.
 * ``byte_start``/``byte_end`` index the file (``file[byte_start:byte_end] == raw``);
   ``line_start``/``line_end`` are the 1-based lines of the first header and the last line.
+  The envelope (``From addr date``) is the line just before ``line_start``.
 
 A ``From `` line separates messages only when it follows a blank line (or starts the file)
 and looks like ``From addr date``, or when the next line is a header. A message whose
@@ -250,7 +251,6 @@ class _MboxParser:
                 if msg is not None:
                     yield from self._finish(msg, at_eof=False)
                 msg = _Message(self.r.pos, self.line_no + 1)
-                yield SourceFact("mbox_from_line", line.rstrip(b"\r\n").decode("utf-8", "replace"))
                 after_blank = True
                 continue
             if msg is None:  # only reached after the preamble when the file has none
