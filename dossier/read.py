@@ -131,3 +131,22 @@ def search(
     )
     found = {m.id: m for m in messages(case, [h.message_id for h in hits])}
     return [(found[h.message_id], h.snippet) for h in hits if h.message_id in found]
+
+
+def original_bytes(case: Case, source_id: int) -> bytes:
+    """The exact bytes of a source: its stored original, or its member inside a stored archive."""
+    import zipfile
+
+    source = case.store.source(source_id)
+    if source["stored"]:
+        return case.object_path(source["sha256"]).read_bytes()
+    parent = case.store.source(source["parent_id"])
+    with zipfile.ZipFile(case.object_path(original_sha(case, parent))) as archive:
+        return archive.read(source["member_name"])
+
+
+def original_sha(case: Case, source: dict[str, object]) -> str:
+    """The hash under which a (possibly nested) archive's bytes are stored."""
+    if not source["stored"]:
+        raise NotFound(f"The original of {source['name']} is not stored in the case.")
+    return str(source["sha256"])

@@ -23,6 +23,12 @@ from dossier.ingest import ingest as run_ingest
     type=click.Choice(["dmy", "mdy"]),
     help="How to read ambiguous dates like 03/04/2021 (default: the case's setting).",
 )
+@click.option(
+    "--dkim-keys",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A DKIM key store (selector._domainkey.domain<TAB>TXT record per line): verify "
+    "signed emails as they are read.",
+)
 def ingest(
     case: Path,
     paths: tuple[Path, ...],
@@ -30,9 +36,12 @@ def ingest(
     tz: str | None,
     format_name: str | None,
     date_order: str | None,
+    dkim_keys: str | None,
 ) -> None:
     """Add chat exports (.txt, .zip, or folders of them) to the case."""
-    options = IngestOptions(custodian=custodian, tz=tz, format=format_name, date_order=date_order)
+    options = IngestOptions(
+        custodian=custodian, tz=tz, format=format_name, date_order=date_order, dkim_keys=dkim_keys
+    )
     progress = BarProgress()
     with Case.open(case) as opened:
         try:

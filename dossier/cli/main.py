@@ -8,7 +8,7 @@ import sys
 import click
 
 from dossier import __version__
-from dossier.cli import case_cmds, ingest_cmd, search_cmds
+from dossier.cli import case_cmds, email_cmds, ingest_cmd, search_cmds
 from dossier.errors import DossierError
 
 
@@ -30,6 +30,7 @@ for command in (
     search_cmds.show,
     case_cmds.conversations,
     case_cmds.people,
+    email_cmds.dkim,
 ):
     cli.add_command(command)
 

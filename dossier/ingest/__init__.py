@@ -26,6 +26,7 @@ class IngestOptions:
     tz: str | None = None  # None: the case's zone
     format: str | None = None  # None: recognise from content
     date_order: str | None = None  # None: the case's setting, else decided per file
+    dkim_keys: str | None = None  # a DKIM key store file: verify signed emails as they come
 
 
 def ingest(
@@ -42,6 +43,10 @@ def ingest(
 
         format_named(options.format)
     check_paths(paths)
+    if options.dkim_keys:
+        from dossier.email.dkim import load_keys
+
+        load_keys(options.dkim_keys)  # a broken key store stops the run before anything is read
     summary = IngestSummary()
     progress = progress or NoProgress()
     progress.files(sum(len(group) for group in walk_groups(paths)))

@@ -11,6 +11,7 @@ import os
 import sqlite3
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from dossier.email.dkim import load_keys
 from dossier.errors import DossierError, UnreadableInput
 from dossier.formats import registry
 from dossier.formats.archive import SafeZip, is_zip
@@ -43,6 +44,7 @@ class GroupIngest:
         self.tz = options.tz or case.tz
         self.date_order = options.date_order or case.date_order
         self.emails_loaded = False  # then threads are remade at the end of the run
+        self.dkim_keys = load_keys(options.dkim_keys) if options.dkim_keys else None
 
     # --- a group -------------------------------------------------------------------------
 
@@ -229,7 +231,9 @@ class GroupIngest:
         return result
 
     def _load_mail(self, entry: Entry, fmt: MessageFormat, sha: str, source_id: int) -> MailResult:
-        ctx = MailContext(source_id=source_id, source_sha=sha, options=ParseOptions())
+        ctx = MailContext(
+            source_id=source_id, source_sha=sha, options=ParseOptions(), dkim_keys=self.dkim_keys
+        )
         result = load_mail(self.case, fmt, lambda: self._reopen(entry, sha), entry.name, ctx)
         status, error = "ok", None
         stored = result.messages + result.duplicates

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
+from dossier.email.dkim import KeyStore, verify
 from dossier.email.extract import attachment_text
 from dossier.email.model import Address, ParsedEmail
 from dossier.formats.base import MessageFormat, ParseOptions
@@ -36,6 +37,7 @@ class MailContext:
     source_id: int
     source_sha: str
     options: ParseOptions
+    dkim_keys: KeyStore | None = None  # verify signatures as they are read, when given
 
 
 @dataclass
@@ -48,22 +50,99 @@ class MailResult:
     conversations: dict[str, int] = field(default_factory=dict)
 
 
+def dkim_status(raw: bytes, keys: KeyStore | None) -> tuple[str, str | None]:
+    """(status, detail): verified against ``keys``, or only signed/unsigned without them."""
+    if keys is not None:
+        result = verify(raw, keys)
+        return result.status, result.detail
+    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0].lower()
+    if b"\ndkim-signature:" in b"\n" + head:
+        return "unchecked", "signed; give a key store (--dkim-keys) to verify it"
+    return "unsigned", None
+
+
+# Headers that each mailbox or server on the way adds to its own copy: two copies that differ
+# only in these are the same email. Any other difference (a changed Subject, another Date, an
+# extra To) makes them different emails, reported as near-duplicates when the text is the same.
+TRACE_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Received",
+        "Return-Path",
+        "Delivered-To",
+        "X-Original-To",
+        "Envelope-To",
+        "Status",
+        "X-Status",
+        "X-Keywords",
+        "X-UID",
+        "Content-Length",
+        "Lines",
+        "X-Folder",
+        "X-FileName",
+        "X-Origin",
+        "X-From",
+        "X-To",
+        "X-cc",
+        "X-bcc",
+        "DKIM-Signature",
+        "ARC-Seal",
+        "ARC-Message-Signature",
+        "ARC-Authentication-Results",
+        "Authentication-Results",
+        "Received-SPF",
+        "X-Received",
+        "X-Apparently-To",
+        "X-Gmail-Labels",
+        "X-GM-THRID",
+        "X-Google-DKIM-Signature",
+        "X-Google-Smtp-Source",
+        "X-Spam-Status",
+        "X-Spam-Score",
+        "X-Spam-Level",
+        "X-Spam-Checker-Version",
+        "X-Spam-Flag",
+        "X-Virus-Scanned",
+        "X-Mozilla-Status",
+        "X-Mozilla-Status2",
+        "X-Mozilla-Keys",
+        "X-Evolution-Source",
+        "X-Account-Key",
+        "X-Antivirus",
+        "X-Antivirus-Status",
+        "X-Originating-IP",
+        "X-MS-Exchange-Organization-AuthAs",
+        "X-MS-Has-Attach",
+        "X-MS-TNEF-Correlator",
+    )
+)
+_TRACE_PREFIXES = ("x-ms-exchange-", "x-forefront-", "x-microsoft-antispam", "x-spam-")
+
+
 def content_hash(mail: ParsedEmail) -> str:
-    """What makes two copies the same email: the fields the sender set, not the delivery
-    headers each mailbox adds (Received, X-Folder, Status ...)."""
+    """What makes two copies the same email: every header the sender's side set (not the
+    trace headers each mailbox adds), the text and the attachments' bytes."""
     digest = hashlib.sha256()
-    for value in (
-        mail.message_id,
-        mail.date_text.strip(),
-        _addresses((mail.sender and (mail.sender,)) or ()),
-        _addresses(mail.to),
-        _addresses(mail.cc),
-        mail.subject.strip(),
-        _text_key(mail.text),
-        *sorted(hashlib.sha256(p.payload).hexdigest() for p in mail.parts),
-    ):
-        digest.update(value.encode("utf-8", "surrogatepass") + b"\x00")
+    for name, value in mail.headers:
+        lower = name.lower()
+        if lower in TRACE_HEADERS or lower.startswith(_TRACE_PREFIXES):
+            continue
+        digest.update(f"{lower}:{' '.join(value.split())}".encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    digest.update(_text_key(mail.text).encode("utf-8", "surrogatepass"))
+    for part_hash in sorted(hashlib.sha256(p.payload).hexdigest() for p in mail.parts):
+        digest.update(part_hash.encode())
     return digest.hexdigest()
+
+
+# When copies disagree, the message shows the most telling result: a copy that fails says
+# something was altered; a pass says the email is authentic.
+DKIM_RANK = ("fail", "pass", "no-key", "error", "unchecked", "unsigned")
+
+
+def combine_dkim(first: str, second: str) -> str:
+    rank = {status: n for n, status in enumerate(DKIM_RANK)}
+    return min(first, second, key=lambda status: rank.get(status, len(rank)))
 
 
 def text_hash(mail: ParsedEmail) -> str:
@@ -72,10 +151,6 @@ def text_hash(mail: ParsedEmail) -> str:
 
 def _text_key(text: str) -> str:
     return " ".join(search_text(text).split()).casefold()
-
-
-def _addresses(addresses: tuple[Address, ...]) -> str:
-    return ",".join(sorted(a.address.lower() for a in addresses))
 
 
 class _MailLoader:
@@ -120,9 +195,12 @@ class _MailLoader:
     def _read(self, raw: bytes) -> ParsedEmail | None:
         from dossier.email.reader import read_email
 
+        return read_email(self._unquoted(raw))
+
+    def _unquoted(self, raw: bytes) -> bytes:
         if self.result.facts.get("mbox_variant") == "mboxrd":
-            raw = MBOXRD_QUOTE.sub(rb"\1", raw)  # undo the mbox's quoting, for reading only
-        return read_email(raw)
+            return MBOXRD_QUOTE.sub(rb"\1", raw)  # undo the mbox's quoting, for reading only
+        return raw
 
     def _store(
         self, mail: ParsedEmail, record: EmailRecord, parent: int | None, depth: int
@@ -130,6 +208,8 @@ class _MailLoader:
         chash = content_hash(mail)
         existing = self.store.email_by_content(chash)
         if existing is not None:
+            if record.raw is not None:
+                self._add_copy_dkim(existing, record.raw)
             self.store.add_further_copy(
                 existing,
                 self.ctx.source_id,
@@ -153,6 +233,14 @@ class _MailLoader:
                 self._store(nested, inner, parent=message_id, depth=depth + 1)
         for text in mail.issues:
             self._issue(record, text)
+
+    def _add_copy_dkim(self, message_id: int, raw: bytes) -> None:
+        status, detail = dkim_status(self._unquoted(raw), self.ctx.dkim_keys)
+        old_status, old_detail = self.store.get_dkim(message_id)
+        combined = combine_dkim(old_status, status)
+        if combined != old_status:
+            note = f"another copy: {status}" + (f" ({detail})" if detail else "")
+            self.store.set_dkim(message_id, combined, "; ".join(filter(None, [old_detail, note])))
 
     def _insert(
         self, mail: ParsedEmail, record: EmailRecord, chash: str, parent: int | None
@@ -209,6 +297,9 @@ class _MailLoader:
                 parent,
             ),
         )
+        if record.raw is not None:
+            status, detail = dkim_status(self._unquoted(record.raw), self.ctx.dkim_keys)
+            store.set_dkim(message_id, status, detail)
         store.insert_recipients(message_id, self._recipients(mail))
         store.insert_attachment_rows(
             [(message_id, name, source_id, ctype, text) for name, source_id, ctype, text in files]

@@ -30,10 +30,12 @@ def thread_case(store: SqliteStore) -> int:
         for key, message_id, in_reply_to, refs, subject, sent_at in rows
     ]
     ids_by_key = {key: message_id for key, message_id, *_ in rows}
+    subjects = {row[0]: row[4] for row in rows}
     current = store.message_conversations([row[0] for row in rows])
     threads = thread_messages(items)
     for thread in threads:
-        title = thread.subject or "(no subject)"
+        # The root's own subject, as written (the thread's key subject is normalised).
+        title = subjects.get(thread.root_key) or thread.subject or "(no subject)"
         conversation = store.add_conversation(
             "t" + thread_uid(thread, ids_by_key), "email", title, now_iso()
         )

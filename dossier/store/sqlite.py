@@ -537,6 +537,32 @@ class SqliteStore:
             email,
         )
 
+    def get_dkim(self, message_id: int) -> tuple[str, str | None]:
+        row = self.conn.execute(
+            "SELECT dkim, dkim_detail FROM emails WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        return (str(row[0]), row[1]) if row else ("unchecked", None)
+
+    def set_dkim(self, message_id: int, status: str, detail: str | None) -> None:
+        self.conn.execute(
+            "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?",
+            (status, detail, message_id),
+        )
+
+    def email_copies_with_origin(self) -> list[tuple[int, int, int, int, str | None]]:
+        """(message id, source id, byte_start, byte_end, mbox variant) of every copy of every
+        email that has RFC 822 bytes (not .pst/.msg items, not emails attached to emails)."""
+        return list(
+            self.conn.execute(
+                "SELECT c.message_id, c.source_id, c.byte_start, c.byte_end, f.value"
+                " FROM emails e JOIN message_copies c ON c.message_id = e.message_id"
+                " JOIN sources s ON s.id = c.source_id AND s.format IN ('eml', 'mbox')"
+                " LEFT JOIN source_facts f ON f.source_id = c.source_id AND f.key = 'mbox_variant'"
+                " WHERE e.item IS NULL AND e.parent_id IS NULL"
+                " ORDER BY c.source_id, c.message_id"
+            )
+        )
+
     def insert_recipients(self, message_id: int, rows: Sequence[tuple[str, int, int]]) -> None:
         self.conn.executemany(
             "INSERT INTO recipients(message_id, role, identity_id, position) VALUES (?, ?, ?, ?)",

@@ -1,0 +1,196 @@
+"""Email through `dossier ingest`: mailboxes, duplicates across custodians, threads, search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dossier.case import Case
+from dossier.ingest import IngestOptions, ingest
+
+BUDGET = (
+    "From: Alice Example <alice@union.example>\n"
+    "To: Bob <bob@union.example>\n"
+    "Cc: =?utf-8?q?Mar=C3=ADa?= <maria@union.example>\n"
+    "Subject: Budget for Eastfield\n"
+    "Date: Tue, 14 May 2024 09:30:00 +0200\n"
+    "Message-ID: <budget-1@union.example>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=XX\n"
+    "\n"
+    "--XX\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "\n"
+    "Resources stay with Hallam's people.\n"
+    "--XX\n"
+    "Content-Type: text/plain; name=plan.txt\n"
+    "Content-Disposition: attachment; filename=plan.txt\n"
+    "\n"
+    "codename bluebird allocations\n"
+    "--XX--\n"
+)
+REPLY = (
+    "From: Bob <bob@union.example>\n"
+    "To: Alice Example <alice@union.example>\n"
+    "Subject: Re: Budget for Eastfield\n"
+    "Date: Tue, 14 May 2024 10:15:00 +0200\n"
+    "Message-ID: <reply-1@union.example>\n"
+    "In-Reply-To: <budget-1@union.example>\n"
+    "References: <budget-1@union.example>\n"
+    "\n"
+    "Understood.\n\n> Resources stay with Hallam's people.\n"
+)
+OTHER = (
+    "From: Alice Example <alice@union.example>\n"
+    "To: Tom <tom@union.example>\n"
+    "Subject: Lunch\n"
+    "Date: Wed, 15 May 2024 12:00:00 +0100\n"
+    "Message-ID: <lunch@union.example>\n"
+    "\n"
+    "Lunch at one?\n"
+)
+
+
+def mbox(*messages: str) -> str:
+    out = []
+    for message in messages:
+        quoted = message.replace("\nFrom ", "\n>From ")
+        out.append("From alice@union.example Tue May 14 09:30:00 2024\n" + quoted + "\n")
+    return "".join(out)
+
+
+@pytest.fixture
+def leak(tmp_path: Path) -> Path:
+    """Alice's Sent mbox, and Bob's inbox as a Maildir holding the same budget email."""
+    root = tmp_path / "leak"
+    (root / "alice").mkdir(parents=True)
+    (root / "alice" / "Sent.mbox").write_text(mbox(BUDGET, OTHER), "utf-8")
+    inbox = root / "bob" / "Maildir" / "cur"
+    inbox.mkdir(parents=True)
+    delivered = "Received: from mx.union.example by bob; Tue, 14 May 2024 09:30:02 +0200\n"
+    (inbox / "1715671802.M1.host:2,S").write_text(delivered + BUDGET, "utf-8")
+    (inbox / "1715674500.M2.host:2,S").write_text(delivered + REPLY, "utf-8")
+    return root
+
+
+def test_mailboxes_from_two_custodians(leak: Path, tmp_path: Path) -> None:
+    case = Case.create(tmp_path / "case", title=None, tz="Europe/Madrid")
+    first = ingest(case, [leak / "alice"], IngestOptions(custodian="Alice"))
+    second = ingest(case, [leak / "bob"], IngestOptions(custodian="Bob"))
+    assert first.failed == [] and second.failed == []
+    assert first.messages_new == 2
+    assert second.messages_new == 1 and second.messages_merged == 1  # the budget email again
+    conn = case.store.conn
+    assert conn.execute("SELECT count(*) FROM messages WHERE kind = 'email'").fetchone()[0] == 3
+    copies = conn.execute(
+        "SELECT count(*) FROM message_copies c JOIN emails e ON e.message_id = c.message_id"
+        " WHERE e.header_message_id = 'budget-1@union.example'"
+    ).fetchone()[0]
+    assert copies == 2
+    threads = conn.execute(
+        "SELECT c.title, count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " GROUP BY c.id ORDER BY c.title"
+    ).fetchall()
+    assert threads == [("Budget for Eastfield", 2), ("Lunch", 1)]
+
+
+def test_email_search_operators(leak: Path, tmp_path: Path, dossier) -> None:
+    dossier("init", tmp_path / "case", "--tz", "Europe/Madrid")
+    assert dossier("ingest", tmp_path / "case", leak).code == 0
+
+    def bodies(query: str) -> list[str]:
+        result = dossier("search", tmp_path / "case", query, "--json", "--sort", "oldest")
+        assert result.code == 0, result.err
+        return [hit["body"] for hit in json.loads(result.out)]
+
+    assert len(bodies("from:alice")) == 2
+    assert len(bodies("to:bob")) == 1
+    assert len(bodies("to:maría")) == 1  # Cc counts as a recipient
+    assert len(bodies("cc:maria@union.example")) == 1
+    assert bodies("subject:lunch") == ["Lunch at one?\n"]
+    assert len(bodies('in:"Budget for Eastfield"')) == 2
+    assert len(bodies("bluebird")) == 1  # words inside an attached text file
+    assert len(bodies("dkim:unsigned")) == 3 and not bodies("dkim:pass")
+    hit = json.loads(dossier("search", tmp_path / "case", "from:bob", "--json").out)[0]
+    assert hit["sent_at"] == "2024-05-14T10:15:00+02:00"
+    assert hit["local_time_text"] == "Tue, 14 May 2024 10:15:00 +0200"
+
+
+def test_original_bytes_are_reachable(leak: Path, tmp_path: Path) -> None:
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [leak / "alice"])
+    row = case.store.conn.execute(
+        "SELECT s.sha256, m.byte_start, m.byte_end FROM messages m JOIN sources s"
+        " ON s.id = m.source_id JOIN emails e ON e.message_id = m.id WHERE e.subject = 'Lunch'"
+    ).fetchone()
+    original = case.object_path(row[0]).read_bytes()[row[1] : row[2]]
+    assert original.startswith(b"From: Alice Example") and b"Lunch at one?" in original
+
+
+def test_reingest_adds_nothing_and_attachments_are_stored(leak: Path, tmp_path: Path) -> None:
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [leak])
+    again = ingest(case, [leak])
+    assert again.messages_new == 0
+    row = case.store.conn.execute(
+        "SELECT a.name, a.text, s.sha256 FROM attachments a JOIN sources s ON s.id = a.source_id"
+    ).fetchone()
+    assert row[0] == "plan.txt" and "bluebird" in row[1]
+    assert case.object_path(row[2]).read_bytes() == b"codename bluebird allocations"
+
+
+def test_recipients_are_identities_of_persons(leak: Path, tmp_path: Path) -> None:
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [leak])
+    people = {p["name"]: p for p in case.store.persons_with_identities()}
+    assert {"Alice Example", "Bob", "María", "Tom"} <= set(people)
+    assert people["Alice Example"]["identities"][0]["value"] == "alice@union.example"
+
+
+def dkim_fixtures() -> Path:
+    from tests.conftest import need_corpora
+
+    return need_corpora() / "email" / "fixtures" / "dkim"
+
+
+def test_dkim_verified_at_ingest_and_searchable(tmp_path: Path, dossier) -> None:
+    folder = dkim_fixtures()
+    dossier("init", tmp_path / "case")
+    result = dossier("ingest", tmp_path / "case", folder, "--dkim-keys", folder / "keys.tsv")
+    assert result.code == 0, result.err
+
+    def files(query: str) -> set[str]:
+        hits = json.loads(dossier("search", tmp_path / "case", query, "--json").out)
+        return {c["file"].rsplit("/", 1)[-1] for h in hits for c in h["copies"]}
+
+    assert {"test2.message", "ed25519test2.msg"} <= files("dkim:pass")
+    # rfc6376.msg and its three signed copies differ only in DKIM-Signature headers: one
+    # email, four copies; one copy does not verify, so the email says fail.
+    assert {"rfc6376.signed.no_t.msg", "rfc6376.signed.rsa.msg"} <= files("dkim:fail")
+    assert "message.mbox" in files("dkim:no-key")
+    assert "rfc6376.w1258.msg" in files("dkim:unsigned")
+
+
+def test_dkim_command_checks_emails_already_in_the_case(tmp_path: Path, dossier) -> None:
+    folder = dkim_fixtures()
+    dossier("init", tmp_path / "case")
+    dossier("ingest", tmp_path / "case", folder)
+    before = json.loads(dossier("search", tmp_path / "case", "dkim:pass", "--json").out)
+    assert before == []
+    result = dossier("dkim", tmp_path / "case", "--keys", folder / "keys.tsv", "--json")
+    assert result.code == 0, result.err
+    counts = json.loads(result.out)
+    assert counts["pass"] >= 2 and counts["fail"] >= 1
+    after = json.loads(dossier("search", tmp_path / "case", "dkim:pass", "--json").out)
+    assert len(after) == counts["pass"]
+
+
+def test_broken_key_store_stops_before_anything(tmp_path: Path, dossier, leak: Path) -> None:
+    keys = tmp_path / "keys.tsv"
+    keys.write_text("this is not a key line\n", "utf-8")
+    dossier("init", tmp_path / "case")
+    result = dossier("ingest", tmp_path / "case", leak, "--dkim-keys", keys)
+    assert result.code == 1 and "line 1" in result.err
+    assert json.loads(dossier("sources", tmp_path / "case", "--json").out) == []
