@@ -153,6 +153,16 @@ def test_truncated_content_length_body() -> None:
     assert "Content-Length says 500" in issues(records)[0].reason
 
 
+def test_empty_message_is_an_issue_not_a_record() -> None:
+    data = (
+        b"From a@b.c Mon Jan  1 10:00:00 2024\n\nFrom d@e.f Mon Jan  1 11:00:00 2024\nX: y\n\nz\n"
+    )
+    records = list(MBOX.parse(io.BytesIO(data), "e.mbox", ParseOptions()))
+    [mail] = emails(records)
+    assert mail.raw == b"X: y\n\nz\n" and mail.line_start == 4
+    assert "empty message" in issues(records)[0].reason
+
+
 def test_8bit_envelope_line() -> None:
     path = FIXTURES / "envelope_8bit.mbox"
     assert winner(path) == "mbox"

@@ -341,6 +341,10 @@ class _MboxParser:
             parts.pop()
             msg.lines -= 1
         raw = b"".join(parts)
+        if not raw.strip():
+            where = (msg.line_start - 1, msg.line_start - 1, msg.byte_start)
+            yield ParseIssue("empty message: a 'From ' line with nothing after it", "", *where)
+            return
         self.count += 1
         line_end = msg.line_start + max(msg.lines, 1) - 1
         end = msg.byte_start + len(raw)
@@ -358,8 +362,6 @@ class _MboxParser:
                 raw[-_ISSUE_TEXT:].decode("utf-8", "replace"),
                 *where,
             )
-        elif not raw.strip():
-            yield ParseIssue("empty message after a 'From ' line", "", *where)
         elif msg.in_headers:
             yield ParseIssue(
                 "message has headers only (no blank line before a body): it may be truncated",
