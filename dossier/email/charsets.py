@@ -36,6 +36,7 @@ _C1 = re.compile(rb"[\x80-\x9f]")
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
 GUESS_PREFIX = 64 * 1024  # enough bytes for charset-normalizer to decide; guessing is slow
+SHORT = 64  # below this many bytes charset-normalizer's guesses are noise (CJK for "café")
 MOSTLY_RIGHT = 200  # at most 1 bad sequence in this many characters: keep the declared charset
 
 
@@ -112,8 +113,10 @@ def guess(data: bytes) -> tuple[str, str]:
     text = _strict(data, "utf-8")
     if text is not None:
         return text, "utf-8"
+    best = None
     try:
-        best = from_bytes(data[:GUESS_PREFIX]).best()
+        if len(data) >= SHORT:
+            best = from_bytes(data[:GUESS_PREFIX]).best()
     except Exception:  # the guesser is a heuristic; any failure just means "no guess"
         best = None
     if best is not None:
@@ -122,6 +125,9 @@ def guess(data: bytes) -> tuple[str, str]:
             text = _strict(data, codec)
             if text is not None:
                 return text, f"{codec} (guessed)"
+    text = _strict(data, "cp1252")  # the likeliest 8-bit charset in Western mail
+    if text is not None:
+        return text, "cp1252 (fallback)"
     return data.decode("latin-1"), "latin-1 (fallback)"
 
 

@@ -44,7 +44,7 @@ def html_to_text(html: str) -> str:
         _walk(soup, chunks, in_pre=False)
     except RecursionError:  # absurdly deep tag soup: lose the layout, keep the words
         chunks = [soup.get_text("\n")]
-    lines = (line.strip(" ") for line in "".join(chunks).split("\n"))
+    lines = (line.rstrip(" ") for line in "".join(chunks).split("\n"))
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
@@ -53,9 +53,16 @@ def _walk(node: Tag, chunks: list[str], in_pre: bool) -> None:
         if isinstance(child, Comment | Doctype | Declaration | ProcessingInstruction):
             continue
         if isinstance(child, NavigableString):
-            chunks.append(str(child) if in_pre else _SPACES.sub(" ", str(child)))
+            chunks.append(str(child) if in_pre else _collapse(str(child), chunks))
         elif isinstance(child, Tag):
             _tag(child, chunks, in_pre)
+
+
+def _collapse(text: str, chunks: list[str]) -> str:
+    """Whitespace as a browser renders it: one space, none at the start of a line."""
+    text = _SPACES.sub(" ", text)
+    previous = chunks[-1][-1:] if chunks else "\n"
+    return text.lstrip(" ") if previous in ("\n", " ", "") else text
 
 
 def _tag(tag: Tag, chunks: list[str], in_pre: bool) -> None:

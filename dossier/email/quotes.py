@@ -22,6 +22,7 @@ _SEPARATORS = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+_INLINE_SEPARATOR = re.compile(r"-{3,}\s*Original\s+Message\s*-{3,}", re.IGNORECASE)
 # Attribution lines that end in "wrote:"; Gmail and Apple Mail wrap them over two lines.
 _WROTE = re.compile(r"^.{0,200}\b(wrote|écrit|schrieb|escribió)\s*:\s*$", re.IGNORECASE)
 _ON_START = re.compile(r"^\s*(On|Le|Am|El|Op)\s.+", re.IGNORECASE)
@@ -44,7 +45,7 @@ _LOOKAHEAD = 5  # lines after a From:/stamp line in which the rest of a header b
 
 def new_text(text: str) -> str:
     """The sender's own words from a plain-text body."""
-    lines = text.splitlines()
+    lines = _split_inline_separators(text.splitlines())
     cut = _first_cut(lines)
     kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
     kept = _drop_signature(kept)
@@ -53,6 +54,21 @@ def new_text(text: str) -> str:
     while kept and not kept[0].strip():
         kept.pop(0)
     return "\n".join(kept)
+
+
+def _split_inline_separators(lines: list[str]) -> list[str]:
+    """Put a separator glued to the end of a line ("Sound.-----Original Message-----") on its own.
+
+    Converters that dropped a line break leave it there; the words before it are the sender's.
+    """
+    out: list[str] = []
+    for line in lines:
+        found = _INLINE_SEPARATOR.search(line)
+        if found and line[: found.start()].strip():
+            out.extend((line[: found.start()], line[found.start() :]))
+        else:
+            out.append(line)
+    return out
 
 
 def _first_cut(lines: list[str]) -> int:
