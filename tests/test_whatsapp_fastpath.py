@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,88 @@ def test_fixtures_read_the_same_every_way(monkeypatch: pytest.MonkeyPatch) -> No
         fast, raw_general, general = _all_ways(path.read_bytes(), monkeypatch)
         assert fast == general, path.name
         assert raw_general == general, path.name
+
+
+def test_bad_bytes_anywhere_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fast path decodes strictly as it goes and hands over where a message is not
+    # UTF-8: in a header, a name, a body, the header it leaves pending, a batch's last one.
+    monkeypatch.setattr(decode, "CHUNK_BYTES", 512)
+    clean = _chat(8, 120, noise=False)
+    for at in range(40, len(clean), 173):
+        data = clean[:at] + b"\xff" + clean[at:]
+        fast, raw_general, general = _all_ways(data, monkeypatch)
+        assert fast == general, at
+        assert raw_general == general, at
+
+
+def _spy_fast(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """Per batch the fast path took: how many records it made, whether it left a rest."""
+    made: list[tuple[int, bool]] = []
+    real = fastpath.fast_records
+
+    def spy(*args: object) -> object:
+        out = real(*args)  # type: ignore[arg-type]
+        return None if out is None else counted(out)
+
+    def counted(out: Iterator[ParseRecord]) -> Generator[ParseRecord, None, object]:
+        n = 0
+        while True:
+            try:
+                rec = next(out)
+            except StopIteration as stop:
+                made.append((n, stop.value is not None))
+                return stop.value
+            n += 1
+            yield rec
+
+    monkeypatch.setattr(parser, "fast_records", spy)
+    return made
+
+
+def test_fast_path_takes_a_batch_up_to_a_backward_jump(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decode, "CHUNK_BYTES", 16 * 1024)
+    lines = _chat(9, 3000, noise=False).split(b"\n")
+    lines[2000] = lines[2000].replace(b"/03/2023", b"/02/2023", 1)  # a month back: text now
+    data = b"\n".join(lines)
+    made = _spy_fast(monkeypatch)
+    fast = _parse(data)
+    # The batch with the jump went fast up to it, and only its rest the general way.
+    assert [n > 0 for n, left_rest in made if left_rest] == [True]
+    monkeypatch.setattr(parser, "RAW_UTF8", False)
+    assert fast == _parse(data)
+
+
+# Multi-line bodies at the edges of what ``classify.plain_lines`` vouches for.
+MULTI = (
+    "Alice: see this\nIMG-1.jpg (file attached)",
+    "Bob: IMG-1.jpg (file attached)\nnice",
+    "Bob: IMG-1.jpg (file attached) \nnice",
+    "Carol Dawson: a line\nends with >",
+    "Carol Dawson: a line\n<this message was edited>",
+    "Carol Dawson: a line\nends with )",
+    "Dave:  leading space\nsecond",
+    "Dave: trailing tab\nsecond\t",
+    "Alice: Messages and calls are end-to-end encrypted\nsecond line",
+    "Alice: Bob added Carol\nsecond line",
+    "Bob: location: https://maps.example/x\nhere",
+    "Alice: <Media omitted>\nmore",
+    "Alice: <attached: 0001.jpg>\nmore",
+    "Bob: \u200efirst\nsecond",
+    "Bob: first\u200e\nsecond",
+    "Émile: 😂\n👍",
+    "Zoë Ng: plain\nplain",
+    "Zoë Ng: plain\r\nplain",
+)
+
+
+def test_multi_line_bodies_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decode, "CHUNK_BYTES", 4096)
+    rng = random.Random(10)
+    known = "\n".join(f"13/03/2023, 10:{i:02d} - {n}: hi" for i, n in enumerate(
+        ("Alice", "Bob", "Carol Dawson", "Dave", "Émile", "Zoë Ng")))
+    rows = [f"13/03/2023, 11:{i % 60:02d} - {rng.choice(MULTI)}" for i in range(600)]
+    rows = [r.replace("11:", f"{11 + i // 60}:", 1) for i, r in enumerate(rows)]
+    data = (known + "\n" + "\n".join(rows) + "\n").encode("utf-8")
+    fast, raw_general, general = _all_ways(data, monkeypatch)
+    assert fast == general
+    assert raw_general == general

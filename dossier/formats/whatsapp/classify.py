@@ -26,10 +26,22 @@ _DROP_INVISIBLE = {ord(ch): None for ch in L.INVISIBLE}
 _SYSTEM_RE = re.compile("(?:" + "|".join(L.SYSTEM_PATTERNS) + ")", re.IGNORECASE)
 # The patterns that start with fixed words: safe to test against a body whose author is unknown
 # (an iOS group name "writing" the encryption notice), unlike ".* added .+".
-_SYSTEM_STRICT_RE = re.compile(
-    "(?:" + "|".join(p for p in L.SYSTEM_PATTERNS if not p.startswith(".*")) + ")",
-    re.IGNORECASE,
+_STRICT = [p for p in L.SYSTEM_PATTERNS if not p.startswith(".*")]
+# The others, without their ".*": on a single line ".*X" matches at the start exactly when X
+# matches somewhere, and a search skips to each space instead of backtracking 56 ".*"s.
+_ANYWHERE = [p.removeprefix(".*") for p in L.SYSTEM_PATTERNS if p.startswith(".*")]
+_SYSTEM_STRICT_RE = re.compile("(?:" + "|".join(_STRICT) + ")", re.IGNORECASE)
+_SYSTEM_ANYWHERE_RE = re.compile("(?:" + "|".join(_ANYWHERE) + ")", re.IGNORECASE)
+# On ASCII text, matching ignoring case is matching the lower-cased text against these
+# lower-case patterns (no non-ASCII letter in them folds to ASCII); plain literals let the
+# regex engine reject a branch on its first character, several times faster.
+_ASCII_STRICT_RE = re.compile("(?:" + "|".join(_STRICT) + ")")
+_ASCII_ANYWHERE_RE = re.compile("(?:" + "|".join(_ANYWHERE) + ")")
+assert all(
+    p == p.lower() and not any(ch.upper().isascii() for ch in p if not ch.isascii())
+    for p in L.SYSTEM_PATTERNS
 )
+assert all(p.startswith(".* ") for p in L.SYSTEM_PATTERNS if p.startswith(".*"))
 
 # First/last characters (and prefixes) that send a body down the slow path; anything else is
 # plain text. Keeps the hot path to a few C-level checks per message.
@@ -39,6 +51,29 @@ SLOW_PREFIXES = L.POLL_PREFIXES + L.LOCATION_PREFIXES
 SLOW_EXACT = _MEDIA | _DELETED | _CALLS | _LIVE | frozenset({"."})
 
 
+# Edges of a multi-line body that ``plain_lines`` can vouch for: nothing stripped off the
+# key, no attachment marker, no edited mark (both end in ")" or ">").
+_PLAIN_FIRST = frozenset(_STRIP + "<")
+_PLAIN_LAST = frozenset(_STRIP + ">")
+
+
+def plain_lines(body: str) -> bool:
+    """Whether a known author's multi-line body is plain text, cheaply (most are).
+
+    True only where ``Emitter._authored`` would find kind "text", nothing attached and no
+    edit: the first line is no (strict) system text, and the edges rule out every table.
+    The key of such a body keeps an inner line break, so no whole-body table can hold it.
+    """
+    first = body[: body.find("\n")]
+    return (
+        body[0] not in _PLAIN_FIRST
+        and body[-1] not in _PLAIN_LAST
+        and first.rstrip(_STRIP)[-1:] not in (")", ">")
+        and not body.startswith(SLOW_PREFIXES)
+        and not is_system_text(first, strict=True)
+    )
+
+
 def _key(text: str) -> str:
     return text.strip(_STRIP).lower()
 
@@ -46,8 +81,16 @@ def _key(text: str) -> str:
 def is_system_text(text: str, strict: bool) -> bool:
     """Whether ``text`` (a whole system line, or a body) is one of WhatsApp's system texts."""
     stripped = text.strip(_STRIP)
-    regex = _SYSTEM_STRICT_RE if strict else _SYSTEM_RE
-    return regex.match(stripped) is not None
+    if "\n" in stripped:  # "." stops at a line break, a search would not: the plain way
+        return (_SYSTEM_STRICT_RE if strict else _SYSTEM_RE).match(stripped) is not None
+    if stripped.isascii():
+        stripped = stripped.lower()
+        starts, anywhere = _ASCII_STRICT_RE, _ASCII_ANYWHERE_RE
+    else:
+        starts, anywhere = _SYSTEM_STRICT_RE, _SYSTEM_ANYWHERE_RE
+    if starts.match(stripped) is not None:
+        return True
+    return not strict and anywhere.search(stripped) is not None
 
 
 def body_kind(body: str) -> tuple[str, tuple[str, ...], bool]:

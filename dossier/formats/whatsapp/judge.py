@@ -33,6 +33,9 @@ class Clock:
         self.order = order
         self.days: dict[str, DAY | None] = {}
         self.times: dict[str, TIME | None] = {}
+        # The same by the UTF-8 bytes of the text, for the fast path (no decoding on a hit).
+        self.raw_days: dict[bytes, DAY | None] = {}
+        self.raw_times: dict[bytes, TIME | None] = {}
 
     def day(self, text: str) -> DAY | None:
         day = D.read_date_any(text, self.order)
@@ -51,6 +54,17 @@ class Clock:
         except ValueError:
             found = None
         self.times[text] = found
+        return found
+
+
+    def raw_day(self, raw: bytes) -> DAY | None:
+        text = raw.decode("utf-8")
+        found = self.raw_days[raw] = self.days[text] if text in self.days else self.day(text)
+        return found
+
+    def raw_time(self, raw: bytes) -> TIME | None:
+        text = raw.decode("utf-8")
+        found = self.raw_times[raw] = self.times[text] if text in self.times else self.time(text)
         return found
 
 

@@ -8,8 +8,8 @@ Phases:
    message that the previous accepted header started.
 
 UTF-8 input (nearly every export) is read as raw bytes: most batches then go through the
-fast path (``fastpath.py``), which builds records from the bytes; the rest are decoded and
-take the general path, as every other encoding does.
+fast path (``fastpath.py``), which builds records from the bytes up to where it cannot; what
+it leaves is decoded and takes the general path, as every other encoding does.
 """
 
 from __future__ import annotations
@@ -74,16 +74,17 @@ def parse(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterator[Pa
         emitter.order = decision.order
     order = D.ORDERS[0] if decision is None else decision.order
     judge = Judge(emitter, order, trust_time=decision is not None and decision.basis != "guess")
-    for batch in buffered:
-        yield from judge.segments(batch)
+    for done in buffered:
+        yield from judge.segments(done)
     buffered.clear()
     for raw_or_segs in source:  # on from where the decision stopped reading
+        left: Batch | None = raw_or_segs
         if isinstance(raw_or_segs, RawBatch):
             records = fast_records(judge, cutter, raw_or_segs)
             if records is not None:
-                yield from records
-                continue
-        yield from judge.segments(_segments(raw_or_segs, cutter))
+                left = yield from records  # what it left for the general path, if anything
+        if left is not None:
+            yield from judge.segments(_segments(left, cutter))
     yield from judge.segments(cutter.close())
     yield from judge.finish()
     yield from emitter.finish()
