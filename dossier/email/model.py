@@ -29,7 +29,7 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class ParsedEmail:
-    headers_raw: str  # the header block exactly as in the message (bytes decoded as latin-1)
+    headers_raw: str  # the header block as in the message: each line UTF-8, else latin-1
     headers: tuple[tuple[str, str], ...]  # (name, decoded value) in order, all of them
     subject: str
     sender: Address | None  # From (first mailbox)

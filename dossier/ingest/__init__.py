@@ -51,11 +51,11 @@ def ingest(
     progress = progress or NoProgress()
     progress.files(sum(len(group) for group in walk_groups(paths)))
     runner = GroupIngest(case, options, summary, progress)
-    for group in walk_groups(paths):
-        runner.ingest_group(group, parent_id=None, depth=0)
+    with case.store.batch():
+        for group in walk_groups(paths):
+            runner.ingest_group(group, parent_id=None, depth=0)
     if runner.emails_loaded:
         with case.store.transaction():
             summary.threads = thread_case(case.store)
-    case.sync()
     case.clean_tmp()
     return summary

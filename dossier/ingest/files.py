@@ -58,6 +58,7 @@ class GroupIngest:
             self.summary.files_read += 1
             if entry.on_disk:
                 self.progress.file_done()
+            self.store.checkpoint()
             try:
                 head = _read_head(entry)
             except (OSError, DossierError) as exc:

@@ -166,6 +166,7 @@ class _MailLoader:
         self.issues: list[tuple[object, ...]] = []
 
     def run(self, records: Iterator[object]) -> MailResult:
+        first_id = self.store.max_message_id() + 1
         for record in records:
             if isinstance(record, EmailRecord):
                 self._email(record)
@@ -184,6 +185,7 @@ class _MailLoader:
                 self.result.facts[record.key] = record.value
         self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())
+        self.store.index_messages_between(first_id, self.store.max_message_id())
         return self.result
 
     def _email(self, record: EmailRecord) -> None:
@@ -304,7 +306,6 @@ class _MailLoader:
         store.insert_attachment_rows(
             [(message_id, name, source_id, ctype, text) for name, source_id, ctype, text in files]
         )
-        store.index_messages_between(message_id, message_id)
         if store.text_hash_count(text_hash(mail)) > 1:
             self.result.near_duplicates += 1
         self.result.messages += 1

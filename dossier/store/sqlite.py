@@ -7,6 +7,7 @@ offer the same methods.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,10 @@ from dossier.textnorm import match_hash
 
 # Row shapes the ingest hands over in bulk (tuples, not objects: millions of them).
 MessageRow = tuple[Any, ...]  # see insert_local_messages for the column order
+
+
+# A run of small files commits at most this often: an interrupted run loses at most this much.
+BATCH_SECONDS = 2.0
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -40,13 +45,32 @@ class SqliteStore:
         self.conn.create_function("dossier_match_hash", 2, _match_hash_sql, deterministic=True)
         migrate(self.conn, str(path.parent))
         self._identity_cache: dict[tuple[str, str, str], int] = {}
+        self._batch_started: float | None = None
+        self._savepoints = 0
 
     def close(self) -> None:
         self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing: a source is stored whole or not at all."""
+        """All-or-nothing: a source is stored whole or not at all.
+
+        Inside a batch (see ``batch``) this is a savepoint: undone alone on error, made
+        durable when the batch commits.
+        """
+        if self._batch_started is not None:
+            self._savepoints += 1
+            name = f"sp{self._savepoints}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                self._identity_cache.clear()
+                raise
+            self.conn.execute(f"RELEASE {name}")
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -55,6 +79,31 @@ class SqliteStore:
             self._identity_cache.clear()
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many small transactions into few commits (a commit per file costs more than
+        reading a small email). ``checkpoint`` commits what is done when a commit is due."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._batch_started = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._identity_cache.clear()
+            raise
+        finally:
+            self._batch_started = None
+        self.conn.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        """Commit the batch so far if it is older than BATCH_SECONDS (between files only)."""
+        if self._batch_started is None:
+            return
+        if time.monotonic() - self._batch_started >= BATCH_SECONDS:
+            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch_started = time.monotonic()
 
     # --- meta ----------------------------------------------------------------------------
 
