@@ -94,6 +94,12 @@ def test_mailboxes_from_two_custodians(leak: Path, tmp_path: Path) -> None:
         " GROUP BY c.id ORDER BY c.title"
     ).fetchall()
     assert threads == [("Budget for Eastfield", 2), ("Lunch", 1)]
+    folders = dict(conn.execute("SELECT subject, folder FROM emails"))
+    assert folders == {
+        "Budget for Eastfield": "Sent",
+        "Lunch": "Sent",
+        "Re: Budget for Eastfield": "INBOX",
+    }
 
 
 def test_email_search_operators(leak: Path, tmp_path: Path, dossier) -> None:

@@ -233,7 +233,11 @@ class GroupIngest:
 
     def _load_mail(self, entry: Entry, fmt: MessageFormat, sha: str, source_id: int) -> MailResult:
         ctx = MailContext(
-            source_id=source_id, source_sha=sha, options=ParseOptions(), dkim_keys=self.dkim_keys
+            source_id=source_id,
+            source_sha=sha,
+            options=ParseOptions(),
+            dkim_keys=self.dkim_keys,
+            folder=_mail_folder(fmt.name, entry),
         )
         result = load_mail(self.case, fmt, lambda: self._reopen(entry, sha), entry.name, ctx)
         status, error = "ok", None
@@ -426,6 +430,19 @@ class GroupIngest:
                 )
                 self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
         self.summary.failed.append((entry.label, reason))
+
+
+def _mail_folder(format_name: str, entry: Entry) -> str:
+    """The folder a mail file stands for: a Maildir folder, an mbox's name."""
+    from dossier.formats.eml import maildir_folder
+    from dossier.formats.mbox import mbox_folder
+
+    path = entry.member_name or entry.path
+    if format_name == "eml":
+        return maildir_folder(path)
+    if format_name == "mbox":
+        return mbox_folder(path)
+    return ""
 
 
 def _read_head(entry: Entry) -> bytes:

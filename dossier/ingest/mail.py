@@ -38,6 +38,7 @@ class MailContext:
     source_sha: str
     options: ParseOptions
     dkim_keys: KeyStore | None = None  # verify signatures as they are read, when given
+    folder: str = ""  # the mailbox folder the file stands for (Maildir, mbox name), if any
 
 
 @dataclass
@@ -292,7 +293,7 @@ class _MailLoader:
                 mail.headers_raw,
                 mail.html,
                 mail.new_text,
-                record.folder,
+                record.folder or self.ctx.folder,
                 record.item,
                 chash,
                 text_hash(mail),
