@@ -12,7 +12,7 @@ import pytest
 from dossier.formats.base import ParseOptions
 from dossier.formats.whatsapp import WHATSAPP, decode, fastpath, parser
 from dossier.formats.whatsapp import segments as seg_mod
-from dossier.model import ParseRecord
+from dossier.model import MessageRecord, ParseRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 
@@ -207,3 +207,23 @@ def test_multi_line_bodies_read_the_same(monkeypatch: pytest.MonkeyPatch) -> Non
     fast, raw_general, general = _all_ways(data, monkeypatch)
     assert fast == general
     assert raw_general == general
+
+
+def test_crlf_files_go_fast_and_keep_the_bare_lf_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a CRLF file a header-shaped line after a bare LF is message text (iOS), even when its
+    # time fits: the fast path must stop there and the general path judge it.
+    monkeypatch.setattr(decode, "CHUNK_BYTES", 4096)
+    rows = []
+    for i in range(3000):
+        hm = f"{10 + i // 600:02d}:{i // 10 % 60:02d}"
+        text = f"13/03/2023, {hm} - Alice: message {i}"
+        if i % 400 == 7:  # an in-order header line inside a message, after a bare LF
+            text += f"\n13/03/2023, {hm} - Bob: quoted"
+        rows.append(text)
+    data = ("\r\n".join(rows) + "\r\n").encode("utf-8")
+    made = _spy_fast(monkeypatch)
+    fast, raw_general, general = _all_ways(data, monkeypatch)
+    assert sum(n for n, _ in made) > 2000
+    assert fast == general
+    assert raw_general == general
+    assert sum(1 for r in general if isinstance(r, MessageRecord)) == 3000

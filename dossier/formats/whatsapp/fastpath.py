@@ -2,9 +2,9 @@
 
 It takes the headers of a batch, from the first, for as long as the general path would
 accept each of them without doubt: its date and time read and time never runs backwards
-(when time is trusted); the batch has no CRLF rule and nothing over the size cap. Then each
-segment is one message, its byte offsets are positions in the batch, and only the header
-text, the author and the body are decoded (strictly: that decoding is the UTF-8 check).
+(when time is trusted), and in a CRLF file it follows a CRLF; nothing is over the size cap.
+Then each segment is one message, its byte offsets are positions in the batch, and only the
+header text, the author and the body are decoded (strictly: that is the UTF-8 check).
 
 Where it stops (a header it cannot take, or a message that is not UTF-8) it hands the
 parser's state over as the general path would leave it there, and returns the rest of the
@@ -51,10 +51,12 @@ def fast_records(judge: Judge, cutter: Cutter, raw: RawBatch) -> Records | None:
         or ms[0].start(1) != raw.lo
         or cutter.open is not None
         or emitter.first
-        or emitter.crlf_mode
+        or (emitter.crlf_mode and not judge.last_text.endswith("\r\n"))
         or raw.hi - raw.lo > segments.MAX_MESSAGE_CHARS
     ):
         return None
+    if emitter.crlf_mode:
+        ms = ms[: _after_crlf(raw)]
     stamps = _stamps(judge, ms, pending[1])
     if len(stamps) < 2:
         return None
@@ -77,6 +79,16 @@ def _emit(emitter: Emitter, h: Header) -> Generator[ParseRecord, None, None]:
     yield emitter.message(h)
     if emitter.issues:
         yield from emitter.flush()
+
+
+def _after_crlf(raw: RawBatch) -> int:
+    """How many headers from the first follow a CRLF: in a CRLF file (the iOS rule), a header
+    after a bare LF is message text, so the fast path stops there."""
+    buf = raw.buf
+    for i, m in enumerate(raw.matches):
+        if i and buf[m.start() - 1] != 0x0D:  # m.start() is the "\n" before the header
+            return i
+    return len(raw.matches)
 
 
 def _stamps(judge: Judge, ms: list[re.Match[bytes]], last: int) -> list[Stamp]:
