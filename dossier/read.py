@@ -108,6 +108,11 @@ def as_json(message: Message) -> dict[str, Any]:
     }
 
 
+def email_json(case: Case, message: Message) -> dict[str, Any] | None:
+    """Subject, recipients, ids, folder and DKIM result of an email (None for chat messages)."""
+    return case.store.email_details(message.id) if message.kind == "email" else None
+
+
 def _copy_json(copy: MessageCopy) -> dict[str, Any]:
     return {
         "file": copy.source_name,

@@ -200,3 +200,15 @@ def test_broken_key_store_stops_before_anything(tmp_path: Path, dossier, leak: P
     result = dossier("ingest", tmp_path / "case", leak, "--dkim-keys", keys)
     assert result.code == 1 and "line 1" in result.err
     assert json.loads(dossier("sources", tmp_path / "case", "--json").out) == []
+
+
+def test_show_an_email(leak: Path, tmp_path: Path, dossier) -> None:
+    dossier("init", tmp_path / "case")
+    dossier("ingest", tmp_path / "case", leak)
+    (hit,) = json.loads(dossier("search", tmp_path / "case", "subject:lunch", "--json").out)
+    text = dossier("show", tmp_path / "case", hit["id"]).out
+    assert "Subject: Lunch" in text and "To: Tom <tom@union.example>" in text
+    assert "folder Sent" in text
+    data = json.loads(dossier("show", tmp_path / "case", hit["id"], "--json").out)
+    assert data["message"]["email"]["header_message_id"] == "lunch@union.example"
+    assert {r["role"] for r in data["message"]["email"]["recipients"]} == {"from", "to"}

@@ -58,10 +58,11 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
     with Case.open(case) as opened:
         message = read.find(opened, message_id)
         around = read.context(opened, message, context_n, context_n) if context_n else [message]
+        email = read.email_json(opened, message)
     if as_json:
         emit_json(
             {
-                "message": read.as_json(message),
+                "message": {**read.as_json(message), "email": email},
                 "context": [read.as_json(m) for m in around],
             }
         )
@@ -74,6 +75,8 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
         for line in item.body.splitlines() or [""]:
             click.echo(f"{marker}     {line}")
     click.echo("")
+    if email:
+        _print_email(email)
     click.echo(f"Conversation: {message.conversation_title} ({message.conversation_uid})")
     if message.time_flags:
         click.echo(f"Time flags: {', '.join(message.time_flags)}")
@@ -87,6 +90,21 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
     for a in message.attachments:
         stored = f"sha256 {a.sha256}, {a.size:,} bytes" if a.sha256 else "not in the export"
         click.echo(f"Attachment: {a.name} ({stored})")
+
+
+def _print_email(email: dict[str, object]) -> None:
+    click.echo(f"Subject: {email['subject']}")
+    recipients = email["recipients"]
+    assert isinstance(recipients, list)
+    for role in ("from", "to", "cc", "bcc", "reply-to"):
+        people = [f"{r['name']} <{r['address']}>" for r in recipients if r["role"] == role]
+        if people:
+            click.echo(f"{role.capitalize()}: {', '.join(people)}")
+    click.echo(
+        f"Message-ID: {email['header_message_id'] or '(none)'}; folder "
+        f"{email['folder'] or '-'}; DKIM {email['dkim']}"
+        + (f" ({email['dkim_detail']})" if email["dkim_detail"] else "")
+    )
 
 
 def _when(message: Message) -> str:

@@ -592,6 +592,29 @@ class SqliteStore:
         ).fetchone()
         return (str(row[0]), row[1]) if row else ("unchecked", None)
 
+    def email_details(self, message_id: int) -> dict[str, Any] | None:
+        """The email facts of a message (subject, ids, folder, DKIM) with its recipients."""
+        cur = self.conn.execute(
+            "SELECT subject, header_message_id, in_reply_to, refs, folder, item, dkim,"
+            " dkim_detail, parent_id FROM emails WHERE message_id = ?",
+            (message_id,),
+        )
+        cur.row_factory = sqlite3.Row
+        row = cur.fetchone()
+        if row is None:
+            return None
+        details = dict(row)
+        details["recipients"] = [
+            {"role": role, "address": value, "name": name}
+            for role, value, name in self.conn.execute(
+                "SELECT r.role, i.value, p.name FROM recipients r"
+                " JOIN identities i ON i.id = r.identity_id JOIN persons p ON p.id = i.person_id"
+                " WHERE r.message_id = ? ORDER BY r.role, r.position",
+                (message_id,),
+            )
+        ]
+        return details
+
     def set_dkim(self, message_id: int, status: str, detail: str | None) -> None:
         self.conn.execute(
             "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?",
