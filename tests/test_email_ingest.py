@@ -212,3 +212,21 @@ def test_show_an_email(leak: Path, tmp_path: Path, dossier) -> None:
     data = json.loads(dossier("show", tmp_path / "case", hit["id"], "--json").out)
     assert data["message"]["email"]["header_message_id"] == "lunch@union.example"
     assert {r["role"] for r in data["message"]["email"]["recipients"]} == {"from", "to"}
+
+
+def test_near_duplicates_are_listed_not_merged(tmp_path: Path, dossier) -> None:
+    resent = OTHER.replace("To: Tom <tom@union.example>", "To: Tim <tim@union.example>")
+    resent = resent.replace("<lunch@union.example>", "<lunch-2@union.example>")
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "a.eml").write_text(OTHER, "utf-8")
+    (folder / "b.eml").write_text(resent, "utf-8")
+    dossier("init", tmp_path / "case")
+    result = dossier("ingest", tmp_path / "case", folder)
+    assert "1 email(s) with the same text" in result.err
+    (group,) = json.loads(dossier("near-duplicates", tmp_path / "case", "--json").out)
+    assert {e["header_message_id"] for e in group} == {
+        "lunch@union.example",
+        "lunch-2@union.example",
+    }
+    assert "Group 1: 2 emails" in dossier("near-duplicates", tmp_path / "case").out

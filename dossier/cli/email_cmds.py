@@ -10,6 +10,7 @@ from dossier.case import Case
 from dossier.cli.output import emit_json
 from dossier.email.dkim import load_keys
 from dossier.ingest.authenticity import verify_case
+from dossier.timeutil import iso_local
 
 
 @click.command()
@@ -35,3 +36,26 @@ def dkim(case: Path, keys: str, as_json: bool) -> None:
     for status, n in sorted(counts.items()):
         click.echo(f"{status:<10} {n:>8,}")
     click.echo("Search them with dkim:pass, dkim:fail, dkim:no-key, dkim:unsigned.", err=True)
+
+
+@click.command("near-duplicates")
+@click.argument("case", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def near_duplicates(case: Path, as_json: bool) -> None:
+    """Emails with the same text but different headers (kept apart, listed together here)."""
+    with Case.open(case) as opened:
+        groups = opened.store.near_duplicate_groups()
+        tz = opened.tz
+    if as_json:
+        emit_json(groups)
+        return
+    if not groups:
+        click.echo("No near-duplicates: no two emails share their text with different headers.")
+        return
+    for number, group in enumerate(groups, 1):
+        click.echo(f"Group {number}: {len(group)} emails with the same text")
+        for e in group:
+            click.echo(
+                f"  {e['uid']}  {iso_local(e['sent_at'], tz)}  {e['sender'] or '-'}  "
+                f"{e['subject']!r}  <{e['header_message_id']}>  {e['folder']}"
+            )

@@ -31,6 +31,7 @@ for command in (
     case_cmds.conversations,
     case_cmds.people,
     email_cmds.dkim,
+    email_cmds.near_duplicates,
 ):
     cli.add_command(command)
 

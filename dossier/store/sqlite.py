@@ -615,6 +615,23 @@ class SqliteStore:
         ]
         return details
 
+    def near_duplicate_groups(self) -> list[list[dict[str, Any]]]:
+        """Emails with the same text but different headers, grouped (2 or more a group)."""
+        cur = self.conn.execute(
+            "SELECT e.text_hash, m.uid, e.subject, e.header_message_id, m.sent_at, e.folder,"
+            " i.value AS sender FROM emails e JOIN messages m ON m.id = e.message_id"
+            " LEFT JOIN identities i ON i.id = m.sender_id"
+            " WHERE e.text_hash IN (SELECT text_hash FROM emails GROUP BY text_hash"
+            "   HAVING count(*) > 1 AND count(DISTINCT content_hash) > 1)"
+            " AND length(m.body) > 0 ORDER BY e.text_hash, m.sent_at"
+        )
+        cur.row_factory = sqlite3.Row
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in cur:
+            entry = dict(row)
+            groups.setdefault(entry.pop("text_hash"), []).append(entry)
+        return list(groups.values())
+
     def set_dkim(self, message_id: int, status: str, detail: str | None) -> None:
         self.conn.execute(
             "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?",
