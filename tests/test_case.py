@@ -109,3 +109,21 @@ def test_a_busy_case_is_a_clear_error(tmp_path: Path, dossier, monkeypatch) -> N
     holder.close()
     assert result.code == 1
     assert "busy" in result.err and "Traceback" not in result.err
+
+
+def test_a_case_made_by_the_first_version_opens_and_is_upgraded(tmp_path: Path) -> None:
+    from dossier.store.schema import migration_scripts
+
+    root = tmp_path / "old"
+    (root / "objects").mkdir(parents=True)
+    conn = sqlite3.connect(root / DB_NAME)
+    version, script = migration_scripts()[0]
+    conn.executescript(script)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', ?), ('tz', 'UTC')", (str(version),))
+    conn.execute("INSERT INTO conversations VALUES (1, 'c1', 'whatsapp', 'Old chat', 'x')")
+    conn.commit()
+    conn.close()
+    with Case.open(root) as case:
+        assert case.store.get_meta("schema_version") == str(LATEST_VERSION)
+        assert case.store.conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 0
+        assert case.store.list_conversations()[0]["title"] == "Old chat"
