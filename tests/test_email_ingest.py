@@ -230,3 +230,25 @@ def test_near_duplicates_are_listed_not_merged(tmp_path: Path, dossier) -> None:
         "lunch-2@union.example",
     }
     assert "Group 1: 2 emails" in dossier("near-duplicates", tmp_path / "case").out
+
+
+def test_attached_outlook_msg_becomes_a_message(tmp_path: Path) -> None:
+    from tests.conftest import need_corpora
+
+    msg = need_corpora() / "email" / "fixtures" / "msg-extractor" / "strangeDate.msg"
+    import base64
+
+    payload = base64.encodebytes(msg.read_bytes()).decode()
+    wrapper = (
+        "From: a@x.example\nTo: b@x.example\nSubject: fwd\nMessage-ID: <w@x>\n"
+        "Date: Tue, 14 May 2024 09:30:00 +0000\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nsee\n"
+        "--B\nContent-Type: application/vnd.ms-outlook; name=old.msg\n"
+        "Content-Disposition: attachment; filename=old.msg\n"
+        "Content-Transfer-Encoding: base64\n\n" + payload + "--B--\n"
+    )
+    (tmp_path / "w.eml").write_text(wrapper, "utf-8")
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [tmp_path / "w.eml"])
+    rows = case.store.conn.execute("SELECT parent_id FROM emails ORDER BY message_id").fetchall()
+    assert len(rows) == 2 and rows[0][0] is None and rows[1][0] is not None

@@ -226,16 +226,26 @@ class _MailLoader:
             self.result.duplicates += 1
             return
         message_id = self._insert(mail, record, chash, parent)
-        for number, raw in enumerate(mail.nested, 1):
+        for number, nested in enumerate(self._attached_emails(mail), 1):
             if depth >= MAX_NESTING:
                 self._issue(record, f"an attached email nested over {MAX_NESTING} deep")
                 break
-            nested = self._read(raw)
-            if nested is not None:
-                inner = record._replace(item=f"{record.item or ''}#attached-{number}")
-                self._store(nested, inner, parent=message_id, depth=depth + 1)
+            inner = record._replace(item=f"{record.item or ''}#attached-{number}")
+            self._store(nested, inner, parent=message_id, depth=depth + 1)
         for text in mail.issues:
             self._issue(record, text)
+
+    def _attached_emails(self, mail: ParsedEmail) -> Iterator[ParsedEmail]:
+        """Emails inside this one: message/rfc822 parts, and attached Outlook .msg files."""
+        for raw in mail.nested:
+            nested = self._read(raw)
+            if nested is not None:
+                yield nested
+        for part in mail.parts:
+            if part.content_type == "application/vnd.ms-outlook" or part.filename.lower().endswith(
+                ".msg"
+            ):
+                yield from _outlook_items(part.payload)
 
     def _add_copy_dkim(self, message_id: int, raw: bytes) -> None:
         status, detail = dkim_status(self._unquoted(raw), self.ctx.dkim_keys)
@@ -375,6 +385,17 @@ class _MailLoader:
                 record.byte_start,
             )
         )
+
+
+def _outlook_items(payload: bytes) -> Iterator[ParsedEmail]:
+    """The email inside an attached .msg file (none if it cannot be read; it stays attached)."""
+    from dossier.formats.outlook_msg import OUTLOOK_MSG
+
+    if OUTLOOK_MSG.sniff(payload[:4096], "attached.msg") <= 0:
+        return
+    for record in OUTLOOK_MSG.parse(io.BytesIO(payload), "attached.msg", ParseOptions()):
+        if isinstance(record, EmailRecord) and record.parsed is not None:
+            yield record.parsed
 
 
 def load_mail(
