@@ -92,3 +92,23 @@ def test_nested_email_becomes_its_own_message(tmp_path: Path) -> None:
         "SELECT count(*) FROM emails WHERE parent_id IS NOT NULL"
     ).fetchone()[0]
     assert nested > 0 and children >= nested
+
+
+def test_outlook_files_through_ingest(tmp_path: Path) -> None:
+    fixtures = email_root() / "fixtures"
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    summary = ingest(
+        case,
+        [fixtures / "ingest-file" / "testPST.pst", fixtures / "msg-extractor" / "unicode.msg"],
+    )
+    assert summary.failed == []
+    items = case.store.conn.execute(
+        "SELECT folder FROM emails WHERE item IS NOT NULL"
+    ).fetchall()
+    assert len(items) == 6  # the PST's six messages, each with its folder path and item id
+    assert all(folder for (folder,) in items)
+    assert case.store.conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 7
+    tiffs = case.store.conn.execute(
+        "SELECT count(*) FROM attachments WHERE lower(name) LIKE '%.tif%'"
+    ).fetchone()[0]
+    assert tiffs == 2
