@@ -48,6 +48,7 @@ assert all(p.startswith(".* ") for p in L.SYSTEM_PATTERNS if p.startswith(".*"))
 SLOW_FIRST = frozenset(L.INVISIBLE + "<")
 SLOW_LAST = frozenset(">)")
 SLOW_PREFIXES = L.POLL_PREFIXES + L.LOCATION_PREFIXES
+SLOW_PREFIX_FIRST = frozenset(p[0] for p in SLOW_PREFIXES)  # one set lookup rules most out
 SLOW_EXACT = _MEDIA | _DELETED | _CALLS | _LIVE | frozenset({"."})
 
 

@@ -103,8 +103,9 @@ def _stamps(judge: Judge, ms: list[re.Match[bytes]], last: int) -> list[Stamp]:
     hb_before = b""
     stamp: Stamp | None = None
     for m in ms:
-        hb, db, tb = m.group(1, 3, 7)
+        hb = m.group(1)
         if hb != hb_before:  # neighbours often share a minute: then the stamp is the same
+            db, tb = m.group(3, 7)
             day = days_get(db, _MISSING)
             if day is _MISSING:
                 day = clock.raw_day(db)
@@ -140,6 +141,7 @@ def _messages(
     slow_first, slow_last, slow_prefixes, slow_exact = (
         C.SLOW_FIRST, C.SLOW_LAST, C.SLOW_PREFIXES, C.SLOW_EXACT
     )
+    prefix_first = C.SLOW_PREFIX_FIRST
     plain_lines = C.plain_lines
     end = k = len(stamps) - 2
     e = ms[0].start(1)
@@ -157,22 +159,23 @@ def _messages(
                 nb = buf[r0:colon]
                 name = names.get(nb)
                 if name is None:
-                    name = names[nb] = nb.decode("utf-8")
-            body = buf[colon + 2 : ce].decode("utf-8") if name in known else ""
+                    name = names[nb] = str(nb, "utf-8")
+            # str(b, "utf-8") is bytes.decode without the method lookup (it is hot here).
+            body = str(buf[colon + 2 : ce], "utf-8") if name in known else ""
             if body and (
                 plain_lines(body)
                 if nl >= 0
                 else (
                     body[0] not in slow_first
                     and body[-1] not in slow_last
-                    and not body.startswith(slow_prefixes)
+                    and (body[0] not in prefix_first or not body.startswith(slow_prefixes))
                     and (len(body) >= 48 or body.lower() not in slow_exact)
                 )
             ):
                 sender, kind, edited = name, "text", False
                 attachments: tuple[str, ...] = ()
             else:
-                sender, kind, body, attachments, edited = split(buf[r0:ce].decode("utf-8"))
+                sender, kind, body, attachments, edited = split(str(buf[r0:ce], "utf-8"))
             line_end = line if nl < 0 else line + count(b"\n", nl, ce)
             yield _new(
                 MessageRecord,
