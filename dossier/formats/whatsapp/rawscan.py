@@ -5,10 +5,10 @@ positions are byte offsets for free, and only what a record holds is decoded. A 
 at the start of its last header-shaped line, so each of its segments is complete and the
 lookahead the parser needs (the next header) is the first header of the next batch.
 
-Batches the fast path declines are decoded whole with ``surrogateescape`` and cut by the
-general ``segments.Cutter``. Cuts fall before an ASCII byte (a header or a line start) or,
-inside a huge line, at a character boundary, so decoding batch by batch gives the same text
-as one incremental decoder would.
+What the fast path declines (a whole batch, or the rest of one from a header on) is decoded
+with ``surrogateescape`` and cut by the general ``segments.Cutter``. Cuts fall before an
+ASCII byte (a header or a line start) or, inside a huge line, at a character boundary, so
+decoding piece by piece gives the same text as one incremental decoder would.
 """
 
 from __future__ import annotations
