@@ -12,6 +12,8 @@ import pytest
 from dossier.formats.base import ParseOptions
 from dossier.formats.whatsapp import WHATSAPP, decode, fastpath, parser
 from dossier.formats.whatsapp import segments as seg_mod
+from dossier.formats.whatsapp.grammar import HEADER_AFTER_NL_BYTES_RE, HEADER_RE
+from dossier.formats.whatsapp.locale_strings import INVISIBLE
 from dossier.model import MessageRecord, ParseRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
@@ -227,3 +229,47 @@ def test_crlf_files_go_fast_and_keep_the_bare_lf_rule(monkeypatch: pytest.Monkey
     assert fast == general
     assert raw_general == general
     assert sum(1 for r in general if isinstance(r, MessageRecord)) == 3000
+
+
+def _header_like(rng: random.Random) -> str:
+    """A header line in one of the shapes WhatsApp writes, now and then mutated."""
+    inv = INVISIBLE
+    sep = rng.choice(["/", ".", "-", ". "])
+    date = sep.join(str(rng.choice([rng.randint(1, 31), rng.randint(1, 2999)]))
+                    for _ in range(3)) + rng.choice(["", "."])
+    tm = f"{rng.randint(0, 25)}{rng.choice(':.')}{rng.randint(0, 59):02d}"
+    tm += rng.choice(["", f":{rng.randint(0, 59):02d}"])
+    tm += rng.choice(["", "", " AM", "pm", "\u00a0a.m.", "\u202fp. m.", " P.M"])
+    pre = "".join(rng.choice(inv) for _ in range(rng.choice([0, 0, 1, 2])))
+    dt = rng.choice([", ", ",", " ", " klo "])
+    if rng.random() < 0.4:
+        mid = rng.choice(["", "", inv[0]])
+        line = f"{pre}[{mid}{date}{dt}{tm}{rng.choice(['', '.'])}]{rng.choice([' ', ''])}"
+    else:
+        line = pre + date + dt + tm + rng.choice(["", "."]) + rng.choice([" - ", ": ", " ", "-"])
+    if rng.random() < 0.3:
+        at = rng.randrange(len(line))
+        line = line[:at] + rng.choice(["", "x", " ", ".", "1", inv[0]]) + line[at + 1 :]
+    return line + rng.choice(["Bob: hi", "", "x"])
+
+
+def test_bytes_and_text_header_regexes_agree() -> None:
+    # The fast path finds headers with the bytes regex, the general path with the text one:
+    # the same lines must match, with the same groups (as byte offsets).
+    rng = random.Random(11)
+    lines = [_header_like(rng) for _ in range(20000)]
+    matched = 0
+    for line in lines:
+        raw = b"\n" + line.encode("utf-8")
+        mb = HEADER_AFTER_NL_BYTES_RE.match(raw)
+        ms = HEADER_RE.match(line)
+        assert (mb is None) == (ms is None), line
+        if mb is None or ms is None:
+            continue
+        matched += 1
+        for g in range(1, 9):
+            s, e = ms.span(g)
+            want = (-1, -1) if s < 0 else (
+                1 + len(line[:s].encode("utf-8")), 1 + len(line[:e].encode("utf-8")))
+            assert mb.span(g) == want, (line, g)
+    assert matched > 5000

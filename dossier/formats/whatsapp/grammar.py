@@ -26,26 +26,39 @@ def _char_class(chars: str) -> str:
     return "[" + chars + "]"
 
 
+def _chars_run(chars: str) -> str:
+    return _char_class(chars) + "*"
+
+
 def _byte_alternatives(chars: str) -> str:
     # Encoded to UTF-8, a class of non-ASCII characters would become a class of single
     # bytes; an alternation of characters becomes an alternation of byte sequences.
     return "(?:" + "|".join(re.escape(c) for c in chars) + ")"
 
 
-def _header_pattern(any_of: Callable[[str], str]) -> str:
-    inv, sp = any_of(INVISIBLE) + "*", any_of(" \u00a0\u202f")
+def _bytes_run(chars: str) -> str:
+    # A "*" over an alternation costs a slow repeat at every line, though the run is nearly
+    # always empty; the lookahead on the lead bytes skips it (same matches).
+    leads = "".join(sorted({f"\\x{c.encode('utf-8')[0]:02x}" for c in chars}))  # escapes
+    return "(?:(?=[" + leads + "])" + _byte_alternatives(chars) + "*|)"
+
+
+def _header_pattern(any_of: Callable[[str], str], run_of: Callable[[str], str]) -> str:
+    # "(?:X|)" is "(?:X)?" (X first, then nothing) but compiles to a cheap branch instead of
+    # a repeat: the header regex runs about a fifth faster over a big file.
+    inv, sp = run_of(INVISIBLE), any_of(" \u00a0\u202f")
     return (
-        r"^(?P<hdr>" + inv + r"(?P<ob>\[" + inv + r")?"
-        r"(?P<date>[0-9]{1,4}(?P<ds>[./-]|\. )[0-9]{1,4}(?P=ds)[0-9]{1,4}(?P<ddot>\.)?)"
+        r"^(?P<hdr>" + inv + r"(?:(?P<ob>\[" + inv + r")|)"
+        r"(?P<date>[0-9]{1,4}(?P<ds>[./-]|\. )[0-9]{1,4}(?P=ds)[0-9]{1,4}(?:(?P<ddot>\.)|))"
         r"(?P<dt>, ?| | klo )"
-        r"(?P<tm>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2})?"
-        r"(?:" + sp + r"?[AaPp]\.?" + sp + r"?[Mm]\.?)?)"
+        r"(?P<tm>[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}|)"
+        r"(?:" + sp + r"?[AaPp]\.?" + sp + r"?[Mm]\.?|))"
         r"(?(ob)\.?\]|\.?))"
         r"(?P<sep>(?(ob) ?|(?: - |: |(?(ddot) |(?!)))))"
     )
 
 
-HEADER_PATTERN = _header_pattern(_char_class)
+HEADER_PATTERN = _header_pattern(_char_class, _chars_run)
 HEADER_RE = re.compile(HEADER_PATTERN, re.MULTILINE)
 # The same after a line break: a pattern that starts with a literal lets the regex engine
 # skip from "\n" to "\n" instead of trying every character (twice as fast on big blocks).
@@ -53,7 +66,7 @@ HEADER_RE = re.compile(HEADER_PATTERN, re.MULTILINE)
 HEADER_AFTER_NL_RE = re.compile("\n" + HEADER_PATTERN.removeprefix("^"))
 # The same grammar over UTF-8 bytes (same groups), for the UTF-8 fast path.
 HEADER_AFTER_NL_BYTES_RE = re.compile(
-    ("\n" + _header_pattern(_byte_alternatives).removeprefix("^")).encode("utf-8")
+    ("\n" + _header_pattern(_byte_alternatives, _bytes_run).removeprefix("^")).encode("utf-8")
 )
 
 # Pieces of a time text: hour, minute, optional second, optional a/p letter.
