@@ -32,11 +32,12 @@ _STRICT = [p for p in L.SYSTEM_PATTERNS if not p.startswith(".*")]
 _ANYWHERE = [p.removeprefix(".*") for p in L.SYSTEM_PATTERNS if p.startswith(".*")]
 _SYSTEM_STRICT_RE = re.compile("(?:" + "|".join(_STRICT) + ")", re.IGNORECASE)
 _SYSTEM_ANYWHERE_RE = re.compile("(?:" + "|".join(_ANYWHERE) + ")", re.IGNORECASE)
-# On ASCII text, matching ignoring case is matching the lower-cased text against these
-# lower-case patterns (no non-ASCII letter in them folds to ASCII); plain literals let the
-# regex engine reject a branch on its first character, several times faster.
-_ASCII_STRICT_RE = re.compile("(?:" + "|".join(_STRICT) + ")")
-_ASCII_ANYWHERE_RE = re.compile("(?:" + "|".join(_ANYWHERE) + ")")
+# On text where case changes nothing but ASCII letters (emoji, marks, CJK have no case),
+# matching ignoring case is matching the lower-cased text against these lower-case patterns:
+# no pattern letter folds to ASCII, and a caseless character folds only to itself. Plain
+# literals let the regex engine reject a branch on its first character: several times faster.
+_LOWER_STRICT_RE = re.compile("(?:" + "|".join(_STRICT) + ")")
+_LOWER_ANYWHERE_RE = re.compile("(?:" + "|".join(_ANYWHERE) + ")")
 assert all(
     p == p.lower() and not any(ch.upper().isascii() for ch in p if not ch.isascii())
     for p in L.SYSTEM_PATTERNS
@@ -84,14 +85,27 @@ def is_system_text(text: str, strict: bool) -> bool:
     stripped = text.strip(_STRIP)
     if "\n" in stripped:  # "." stops at a line break, a search would not: the plain way
         return (_SYSTEM_STRICT_RE if strict else _SYSTEM_RE).match(stripped) is not None
-    if stripped.isascii():
+    if stripped.isascii() or _case_only_in_ascii(stripped):
         stripped = stripped.lower()
-        starts, anywhere = _ASCII_STRICT_RE, _ASCII_ANYWHERE_RE
+        starts, anywhere = _LOWER_STRICT_RE, _LOWER_ANYWHERE_RE
     else:
         starts, anywhere = _SYSTEM_STRICT_RE, _SYSTEM_ANYWHERE_RE
     if starts.match(stripped) is not None:
         return True
     return not strict and anywhere.search(stripped) is not None
+
+
+def _case_only_in_ascii(text: str) -> bool:
+    """Whether lower- and upper-casing ``text`` change its ASCII letters only.
+
+    ``bytes.lower``/``upper`` touch ASCII letters only: equal results mean every other
+    character is its own lower and upper case.
+    """
+    raw = text.encode("utf-8", "surrogatepass")
+    return (
+        text.lower().encode("utf-8", "surrogatepass") == raw.lower()
+        and text.upper().encode("utf-8", "surrogatepass") == raw.upper()
+    )
 
 
 def body_kind(body: str) -> tuple[str, tuple[str, ...], bool]:
