@@ -51,3 +51,25 @@ def test_system_text_ignores_case_exactly_beyond_ascii() -> None:
             text = template.format(ch)
             expected = loose.match(text.strip(C._STRIP)) is not None
             assert C.is_system_text(text, strict=False) == expected, (text, hex(ord(ch)))
+
+
+def test_plain_lines_only_vouches_for_what_split_calls_text() -> None:
+    from dossier.formats.base import ParseOptions
+    from dossier.formats.whatsapp.emit import Emitter
+    from dossier.formats.whatsapp.segments import TextStats
+
+    emitter = Emitter("chat.txt", ParseOptions(), 0, len, 1, TextStats())
+    emitter.known.add("Bob")
+    pieces = ("hello", " ", "\t", "\r", "\u200e", "<", ">", ")", "(file attached)", "<attached>",
+              "<Media omitted>", "Messages and calls are end-to-end encrypted", "POLL:",
+              "location: x", "<this message was edited>", "you were added", "😂", "é", "x.jpg")
+    rng = random.Random(12)
+    vouched = 0
+    for _ in range(20000):
+        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+                 for _ in range(rng.randint(2, 3))]
+        body = rng.choice(("\n", "\r\n")).join(lines)
+        if "\n" in body[1:-1] and C.plain_lines(body):
+            vouched += 1
+            assert emitter.split("Bob: " + body) == ("Bob", "text", body, (), False), body
+    assert vouched > 1000
