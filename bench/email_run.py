@@ -25,21 +25,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
-import resource
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, rss_mb, sample_tree_rss
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -50,15 +49,6 @@ GOAL_MSGS_S = 5_000
 MESSAGE_ID = re.compile(rb"^(Message-ID:[ \t]*<)([^>\r\n]*)(>)", re.IGNORECASE | re.MULTILINE)
 
 # --- children: each runs in its own process and writes one JSON result -----------------------
-
-
-def _rss_mb() -> float:
-    """This process's own high-water RSS (VmHWM: the memory map since exec)."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def files_under(folder: Path) -> Iterator[str]:
@@ -187,32 +177,14 @@ PEERS = ("python-email", "mail-parser")
 
 def run_child(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))  # the working tree, ahead of any installed copy
-    base = _rss_mb()
+    base = rss_mb()
     result = CHILDREN[args.child](Path(args.input), Path(args.case))
     result["rss_before_work_mb"] = base
-    result["peak_rss_self_mb"] = _rss_mb()
+    result["peak_rss_self_mb"] = rss_mb()
     Path(args.result).write_text(json.dumps(result), encoding="utf-8")
 
 
 # --- parent: inputs, subprocesses, table ------------------------------------------------------
-
-
-def sample_tree_rss(pid: int, done: threading.Event, peak: list[float]) -> None:
-    """Sum of RSS over a process and its children, every 50 ms."""
-    try:
-        import psutil
-    except ImportError:
-        return
-    try:
-        root = psutil.Process(pid)
-    except psutil.Error:
-        return
-    while not done.wait(0.05):
-        try:
-            total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-        except psutil.Error:
-            continue
-        peak[0] = max(peak[0], total / 1024**2)
 
 
 def spawn(name: str, args: argparse.Namespace, folder: Path, case: Path, tag: str,
@@ -303,30 +275,13 @@ def describe(folder: Path) -> dict[str, Any]:
     return {"path": str(folder), "files": count, "bytes": size}
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo", encoding="utf-8") as fh:
-        mem_kb = int(fh.readline().split()[1])
-    versions = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+def machine_and_code() -> dict[str, Any]:
     code = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "dossier"],
                            capture_output=True, text=True).stdout.strip()
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem_kb / 1024**2, 1),
-            "os": platform.platform(), "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "packages": versions,
-            "dossier_code": code + (" + uncommitted changes in dossier/" if dirty else ""),
-            "load_avg_at_start": os.getloadavg()}
+    return {**machine(PACKAGES),
+            "dossier_code": code + (" + uncommitted changes in dossier/" if dirty else "")}
 
 
 def print_table(label: str, info: dict[str, Any], rows: dict[str, dict[str, Any]]) -> None:
@@ -384,7 +339,7 @@ def main() -> None:
         elif scale == "K":
             sets[f"{args.copies}x"] = make_copies(source, args.copies)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    host = machine()
+    host = machine_and_code()
     results: dict[str, Any] = {}
     for tag, folder in sets.items():
         info = describe(folder)

@@ -22,10 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import resource
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,9 +31,11 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, rss_mb, sample_tree_rss
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -48,15 +47,6 @@ GOALS = {"parse_msgs_s": 300_000, "parse_rss_mb": 150, "ingest_msgs_s": 100_000,
          "search_p95_ms": 50}
 
 # --- children: each runs in its own process and writes one JSON result -----------------------
-
-
-def _rss_mb() -> float:
-    """This process's own high-water RSS (VmHWM: the memory map since exec)."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child_bare(path: Path, case: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -197,34 +187,14 @@ REPEATED = ("bare-loop", "dossier-parse", "dossier-ingest")  # best of --runs; t
 
 def run_child(args: argparse.Namespace) -> None:
     sys.path.insert(0, args.tree)  # ahead of the editable install's finder (on meta_path's end)
-    base = _rss_mb()
+    base = rss_mb()
     result = CHILDREN[args.child](Path(args.input), Path(args.case), args)
     result["rss_before_work_mb"] = base
-    result["peak_rss_self_mb"] = _rss_mb()
+    result["peak_rss_self_mb"] = rss_mb()
     Path(args.result).write_text(json.dumps(result), encoding="utf-8")
 
 
 # --- parent: input, subprocesses, table ------------------------------------------------------
-
-
-def sample_tree_rss(pid: int, done: threading.Event, peak: list[float]) -> None:
-    """Sum of RSS over a process and its children, every 50 ms (workers run side by side)."""
-    try:
-        import psutil
-    except ImportError:
-        return
-    try:
-        root = psutil.Process(pid)
-    except psutil.Error:
-        return
-    while not done.wait(0.05):
-        total = 0
-        try:
-            for proc in [root, *root.children(recursive=True)]:
-                total += proc.memory_info().rss
-        except psutil.Error:
-            continue
-        peak[0] = max(peak[0], total / 1024**2)
 
 
 def spawn(name: str, args: argparse.Namespace, path: Path, case: Path) -> dict[str, Any]:
@@ -331,27 +301,6 @@ def source_tree(commit: str | None) -> tuple[str, str]:
     return str(tree), sha
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo", encoding="utf-8") as fh:
-        mem_kb = int(fh.readline().split()[1])
-    versions = {}
-    for package in PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(mem_kb / 1024**2, 1),
-            "os": platform.platform(), "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "packages": versions,
-            "load_avg_at_start": os.getloadavg()}
-
-
 def messages_in(info: dict[str, Any], rows: dict[str, dict[str, Any]]) -> int:
     if info["messages"]:
         return int(info["messages"])
@@ -449,7 +398,7 @@ def main() -> None:
     info = describe_input(path, generated, args.seed)
     case = OUT / f"case-{path.parent.name}"
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    host = machine()
+    host = machine(PACKAGES)
     host["dossier_code"] = code
     rows: dict[str, dict[str, Any]] = {}
     for name in names:
