@@ -7,6 +7,7 @@ Any one file failing is recorded and reported; the rest of the batch goes on.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sqlite3
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -20,6 +21,9 @@ from dossier.ingest.chat import ChatContext, ChatResult, load_chat
 from dossier.ingest.entries import Entry
 from dossier.ingest.mail import MailContext, MailResult, load_mail
 from dossier.ingest.merge import merge_into_existing
+from dossier.ingest.prefetch import MAX_BYTES as PREFETCH_MAX_BYTES
+from dossier.ingest.prefetch import MIN_FILES as PREFETCH_MIN_FILES
+from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
 from dossier.ingest.report import IngestSummary, Progress
 from dossier.timeutil import now_iso
 
@@ -45,6 +49,7 @@ class GroupIngest:
         self.date_order = options.date_order or case.date_order
         self.emails_loaded = False  # then threads are remade at the end of the run
         self.dkim_keys = load_keys(options.dkim_keys) if options.dkim_keys else None
+        self._prepared: MailPrefetch | None = None  # emails parsed ahead by a worker
 
     # --- a group -------------------------------------------------------------------------
 
@@ -56,13 +61,11 @@ class GroupIngest:
         others: list[tuple[Entry, bytes]] = []
         for entry in entries:
             self.summary.files_read += 1
-            if entry.on_disk:
-                self.progress.file_done()
-            self.store.checkpoint()
             try:
                 head = _read_head(entry)
             except (OSError, DossierError) as exc:
                 self._record_unreadable(entry, parent_id, exc)
+                self._done(entry)
                 continue
             fmt = self._format_for(head, entry.name)
             if is_zip(head):
@@ -76,10 +79,26 @@ class GroupIngest:
             source_id = self._store_plain(entry, head, parent_id, with_chat=bool(chats))
             if source_id is not None:
                 beside[entry.name] = source_id
-        for entry, fmt in chats:
-            self._ingest_chat(entry, fmt, parent_id, beside, title or _folder_title(entry))
+            self._done(entry)
+        prefetch = _prefetch_for(chats)
+        try:
+            for entry, fmt in chats:
+                self._prepared = prefetch
+                self._ingest_chat(entry, fmt, parent_id, beside, title or _folder_title(entry))
+                self._done(entry)
+        finally:
+            self._prepared = None
+            if prefetch is not None:
+                prefetch.close()
         for entry in archives:
             self._ingest_archive(entry, parent_id, depth)
+            self._done(entry)
+
+    def _done(self, entry: Entry) -> None:
+        """A file is finished: count it, and commit the batch if a commit is due."""
+        if entry.on_disk:
+            self.progress.file_done()
+        self.store.checkpoint()
 
     def _format_for(self, head: bytes, name: str) -> MessageFormat | None:
         if self.options.format:
@@ -239,7 +258,10 @@ class GroupIngest:
             dkim_keys=self.dkim_keys,
             folder=_mail_folder(fmt.name, entry),
         )
-        result = load_mail(self.case, fmt, lambda: self._reopen(entry, sha), entry.name, ctx)
+        prepared = self._prepared.get(entry.path, sha) if self._prepared and entry.on_disk else None
+        result = load_mail(
+            self.case, fmt, lambda: self._reopen(entry, sha), entry.name, ctx, prepared
+        )
         status, error = "ok", None
         stored = result.messages + result.duplicates
         if stored == 0:
@@ -430,6 +452,18 @@ class GroupIngest:
                 )
                 self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
         self.summary.failed.append((entry.label, reason))
+
+
+def _prefetch_for(chats: list[tuple[Entry, MessageFormat]]) -> MailPrefetch | None:
+    """A worker that parses the group's small email files ahead, when there are many."""
+    jobs = [
+        (entry.path, fmt.name)
+        for entry, fmt in chats
+        if entry.on_disk and fmt.name in PREFETCHED_FORMATS and entry.size <= PREFETCH_MAX_BYTES
+    ]
+    if len(jobs) < PREFETCH_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return MailPrefetch(jobs)
 
 
 def _mail_folder(format_name: str, entry: Entry) -> str:

@@ -19,7 +19,7 @@ from dossier.email.dkim import KeyStore, verify
 from dossier.email.extract import attachment_text
 from dossier.email.model import Address, ParsedEmail
 from dossier.formats.base import MessageFormat, ParseOptions
-from dossier.model import EmailRecord, ParseIssue, SourceFact
+from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
 from dossier.store.sqlite import SqliteStore
 from dossier.textnorm import search_text
 from dossier.timeutil import now_iso
@@ -167,7 +167,7 @@ class _MailLoader:
         self.issues: list[tuple[object, ...]] = []
 
     def run(self, records: Iterator[object]) -> MailResult:
-        first_id = self.store.max_message_id() + 1
+        self.next_id = first_id = self.store.max_message_id() + 1
         for record in records:
             if isinstance(record, EmailRecord):
                 self._email(record)
@@ -186,11 +186,16 @@ class _MailLoader:
                 self.result.facts[record.key] = record.value
         self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())
-        self.store.index_messages_between(first_id, self.store.max_message_id())
+        self.store.index_later(first_id)  # indexed with the other small sources at commit
         return self.result
 
     def _email(self, record: EmailRecord) -> None:
-        mail = record.parsed if record.raw is None else self._read(record.raw)
+        if record.parsed is not None:
+            mail = record.parsed
+        elif record.raw is not None:
+            mail = self._read(record.raw)
+        else:
+            return
         if mail is None:
             return
         self._store(mail, record, parent=None, depth=0)
@@ -259,7 +264,8 @@ class _MailLoader:
         self, mail: ParsedEmail, record: EmailRecord, chash: str, parent: int | None
     ) -> int:
         store = self.store
-        message_id = store.max_message_id() + 1
+        message_id = self.next_id
+        self.next_id += 1
         files = [
             self._attachment(part.filename, part.payload, part.content_type, n)
             for n, part in enumerate(mail.parts, 1)
@@ -273,6 +279,9 @@ class _MailLoader:
         flags = "" if mail.date_utc is not None else "no-date"
         if parent is not None and store.uid_exists(uid):
             uid += f"-{message_id}"
+        dkim, dkim_detail = "unchecked", None
+        if record.raw is not None:
+            dkim, dkim_detail = dkim_status(self._unquoted(record.raw), self.ctx.dkim_keys)
         store.insert_email_message(
             (
                 message_id,
@@ -308,11 +317,10 @@ class _MailLoader:
                 chash,
                 text_hash(mail),
                 parent,
+                dkim,
+                dkim_detail,
             ),
         )
-        if record.raw is not None:
-            status, detail = dkim_status(self._unquoted(record.raw), self.ctx.dkim_keys)
-            store.set_dkim(message_id, status, detail)
         store.insert_recipients(message_id, self._recipients(mail))
         store.insert_attachment_rows(
             [(message_id, name, source_id, ctype, text) for name, source_id, ctype, text in files]
@@ -404,7 +412,11 @@ def load_mail(
     opener: Callable[[], BinaryIO],
     filename: str,
     ctx: MailContext,
+    prepared: list[ParseRecord] | None = None,
 ) -> MailResult:
-    """Parse a mailbox source with ``fmt`` and store every email it holds."""
+    """Parse a mailbox source with ``fmt`` and store every email it holds. ``prepared``: the
+    records a worker already read from the same bytes (see ``prefetch``)."""
+    if prepared is not None:
+        return _MailLoader(case, fmt, ctx).run(iter(prepared))
     with opener() as stream:
         return _MailLoader(case, fmt, ctx).run(iter(fmt.parse(stream, filename, ctx.options)))

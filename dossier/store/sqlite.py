@@ -46,6 +46,7 @@ class SqliteStore:
         migrate(self.conn, str(path.parent))
         self._identity_cache: dict[tuple[str, str, str], int] = {}
         self._batch_started: float | None = None
+        self._unindexed_from: int | None = None
         self._savepoints = 0
 
     def close(self) -> None:
@@ -74,9 +75,11 @@ class SqliteStore:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.index_pending()
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._identity_cache.clear()
+            self._unindexed_from = None
             raise
         self.conn.execute("COMMIT")
 
@@ -88,9 +91,11 @@ class SqliteStore:
         self._batch_started = time.monotonic()
         try:
             yield
+            self.index_pending()
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._identity_cache.clear()
+            self._unindexed_from = None
             raise
         finally:
             self._batch_started = None
@@ -101,6 +106,7 @@ class SqliteStore:
         if self._batch_started is None:
             return
         if time.monotonic() - self._batch_started >= BATCH_SECONDS:
+            self.index_pending()
             self.conn.execute("COMMIT")
             self.conn.execute("BEGIN IMMEDIATE")
             self._batch_started = time.monotonic()
@@ -332,6 +338,18 @@ class SqliteStore:
         self.conn.executemany(
             "INSERT INTO attachments(message_id, name, source_id) VALUES (?, ?, ?)", rows
         )
+
+    def index_later(self, first_id: int) -> None:
+        """Index the messages from ``first_id`` on just before the commit: one index statement
+        for a run of small sources costs far less than one each."""
+        if self._unindexed_from is None or first_id < self._unindexed_from:
+            self._unindexed_from = first_id
+
+    def index_pending(self) -> None:
+        """Index what ``index_later`` put off (called before every commit)."""
+        if self._unindexed_from is not None:
+            self.index_messages_between(self._unindexed_from, self.max_message_id())
+            self._unindexed_from = None
 
     def index_messages_between(self, first_id: int, last_id: int) -> None:
         """Add the messages with ids first_id..last_id to the full-text index."""
@@ -581,8 +599,8 @@ class SqliteStore:
         )
         self.conn.execute(
             "INSERT INTO emails(message_id, subject, header_message_id, in_reply_to, refs,"
-            " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id,"
+            " dkim, dkim_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             email,
         )
 

@@ -31,6 +31,7 @@ def _prefer_real(orders: list[str]) -> list[str]:
     real = [o for o in orders if o in REAL_ORDERS]
     return real or orders
 
+
 # Time-order evidence must beat the default by this much (backward jumps summed, in seconds)
 # before it overrules it; one odd month in a five-line chat is not enough (short-chat.txt).
 STRONG_MARGIN_SECONDS = 180 * 86400
@@ -179,7 +180,6 @@ def decide(
 
 
 def _strong(best_cost: int, default_cost: int) -> bool:
-    return (
-        default_cost - best_cost >= STRONG_MARGIN_SECONDS
-        and default_cost >= STRONG_RATIO * max(best_cost, 1)
+    return default_cost - best_cost >= STRONG_MARGIN_SECONDS and default_cost >= STRONG_RATIO * max(
+        best_cost, 1
     )

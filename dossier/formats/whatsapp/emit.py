@@ -26,7 +26,10 @@ RAW_CAP = 4096
 _new: Callable[..., Any] = tuple.__new__
 _INVISIBLE_FIRST = C.SLOW_FIRST
 _SLOW_FIRST, _SLOW_LAST, _SLOW_PREFIXES, _SLOW_EXACT = (
-    C.SLOW_FIRST, C.SLOW_LAST, C.SLOW_PREFIXES, C.SLOW_EXACT
+    C.SLOW_FIRST,
+    C.SLOW_LAST,
+    C.SLOW_PREFIXES,
+    C.SLOW_EXACT,
 )
 
 
@@ -155,8 +158,22 @@ class Emitter:
             self._bad_bytes_issue(content, line_start, line_end, byte_start)
         rec: MessageRecord = _new(
             MessageRecord,
-            (self.title, sender, kind, body, header_text, day[4] + tm[6], tm[4], line_start,
-             line_end, byte_start, byte_end, attachments, edited, tm[5]),
+            (
+                self.title,
+                sender,
+                kind,
+                body,
+                header_text,
+                day[4] + tm[6],
+                tm[4],
+                line_start,
+                line_end,
+                byte_start,
+                byte_end,
+                attachments,
+                edited,
+                tm[5],
+            ),
         )
         return rec
 
@@ -218,9 +235,7 @@ class Emitter:
             return name, "text", rest[len(line) :], (), False
         return None, C.system_kind(first), rest, (), False
 
-    def _authored(
-        self, name: str, body: str
-    ) -> tuple[str | None, str, str, tuple[str, ...], bool]:
+    def _authored(self, name: str, body: str) -> tuple[str | None, str, str, tuple[str, ...], bool]:
         lead_invisible = body[:1] in _INVISIBLE_FIRST and body[:1] != "<"
         if C.is_system_text(body.split("\n", 1)[0], strict=not lead_invisible):
             return name, C.system_kind(body), body, (), False

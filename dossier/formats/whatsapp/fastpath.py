@@ -118,7 +118,9 @@ def _stamps(judge: Judge, ms: list[re.Match[bytes]], last: int) -> list[Stamp]:
             if trust_time and secs < last:
                 break
             stamp, hb_before, last = (
-                (secs, hb.decode("utf-8"), day[4] + tm[6], tm[4], tm[5], day, tm), hb, secs
+                (secs, hb.decode("utf-8"), day[4] + tm[6], tm[4], tm[5], day, tm),
+                hb,
+                secs,
             )
         out.append(stamp)  # type: ignore[arg-type]  # set on the first header
     return out
@@ -139,7 +141,10 @@ def _messages(
     # Decoded once per batch: a chat has few authors.
     names: dict[bytes, str] = {}
     slow_first, slow_last, slow_prefixes, slow_exact = (
-        C.SLOW_FIRST, C.SLOW_LAST, C.SLOW_PREFIXES, C.SLOW_EXACT
+        C.SLOW_FIRST,
+        C.SLOW_LAST,
+        C.SLOW_PREFIXES,
+        C.SLOW_EXACT,
     )
     prefix_first = C.SLOW_PREFIX_FIRST
     plain_lines = C.plain_lines
@@ -179,8 +184,22 @@ def _messages(
             line_end = line if nl < 0 else line + count(b"\n", nl, ce)
             yield _new(
                 MessageRecord,
-                (title, sender, kind, body, stamp[1], stamp[2], stamp[3], line, line_end,
-                 base + s, base + ce, attachments, edited, stamp[4]),
+                (
+                    title,
+                    sender,
+                    kind,
+                    body,
+                    stamp[1],
+                    stamp[2],
+                    stamp[3],
+                    line,
+                    line_end,
+                    base + s,
+                    base + ce,
+                    attachments,
+                    edited,
+                    stamp[4],
+                ),
             )
             line = line_end + gap
         k = end

@@ -56,7 +56,6 @@ class Clock:
         self.times[text] = found
         return found
 
-
     def raw_day(self, raw: bytes) -> DAY | None:
         text = raw.decode("utf-8")
         found = self.raw_days[raw] = self.days[text] if text in self.days else self.day(text)

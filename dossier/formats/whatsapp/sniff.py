@@ -9,8 +9,14 @@ from dossier.formats.whatsapp.names import conversation_title_from_filename
 SNIFF_LINES = 200
 # Strings only WhatsApp writes; they lift a bracketed file above look-alikes (Signal's text
 # export uses the same "[date, time] Name: text" shape).
-_WHATSAPP_MARKS = ("end-to-end", "Ende-zu-Ende", "<Media omitted>", "\u200e", "omitted>",
-                   "WhatsApp")
+_WHATSAPP_MARKS = (
+    "end-to-end",
+    "Ende-zu-Ende",
+    "<Media omitted>",
+    "\u200e",
+    "omitted>",
+    "WhatsApp",
+)
 
 
 def sniff(head: bytes, filename: str) -> float:
