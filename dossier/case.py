@@ -2,7 +2,8 @@
 
     CASE/
       case.sqlite        the database (open it in any SQLite tool)
-      objects/ab/cd...   every original file, named by its SHA-256, never modified
+      objects/ab/cd...   every original file over 256 KB, named by its SHA-256, never modified
+                         (smaller originals are rows of the ``blobs`` table, by SHA-256)
       tmp/               files being written (moved into objects/ only when complete)
 
 Originals are written to tmp/ and renamed into place, so a killed ingest never leaves a
@@ -12,9 +13,11 @@ half-written object under a real hash.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +29,8 @@ from dossier.timeutil import now_iso, zone
 
 DB_NAME = "case.sqlite"
 CHUNK = 1024 * 1024
+# Originals up to this size are kept in the database rather than as files (see 0003_blobs.sql).
+SMALL_OBJECT = 256 * 1024
 
 
 class Case:
@@ -110,31 +115,60 @@ class Case:
     # --- original files ------------------------------------------------------------------
 
     def object_path(self, sha256: str) -> Path:
+        """Where a large original lives on disk (small ones are in the database: see
+        ``open_object``)."""
         return self.root / "objects" / sha256[:2] / sha256[2:]
 
     def has_object(self, sha256: str) -> bool:
-        return self.object_path(sha256).is_file()
+        return self.store.has_blob(sha256) or self.object_path(sha256).is_file()
+
+    def open_object(self, sha256: str) -> BinaryIO:
+        """The stored original with this hash, for reading."""
+        data = self.store.get_blob(sha256)
+        if data is not None:
+            return io.BytesIO(data)
+        return open(self.object_path(sha256), "rb")
+
+    def read_object(self, sha256: str) -> bytes:
+        with self.open_object(sha256) as stream:
+            return stream.read()
 
     def store_object(
         self, stream: BinaryIO, on_bytes: Callable[[int], None] | None = None
     ) -> tuple[str, int]:
-        """Copy a stream into objects/ under its SHA-256; returns (sha256, size)."""
+        """Keep a stream's bytes under their SHA-256; returns (sha256, size).
+
+        Files up to SMALL_OBJECT bytes go into the database (one row), larger ones into
+        objects/ (written to tmp/ and renamed into place once complete).
+        """
+        head = _read_up_to(stream, SMALL_OBJECT + 1)
+        if len(head) <= SMALL_OBJECT:
+            sha = hashlib.sha256(head).hexdigest()
+            self.store.put_blob(sha, head)
+            if on_bytes:
+                on_bytes(len(head))
+            return sha, len(head)
+        return self._store_file(head, stream, on_bytes)
+
+    def _store_file(
+        self, head: bytes, stream: BinaryIO, on_bytes: Callable[[int], None] | None
+    ) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
-        tmp_dir = self.root / "tmp"
-        fd, tmp_name = _mkstemp(tmp_dir)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp", prefix="incoming-")
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
+                chunk = head
+                while chunk:
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
                     if on_bytes:
                         on_bytes(len(chunk))
-                # No fsync per file: thousands of small emails would each wait for the disk.
-                # The database does not fsync each commit either (WAL, synchronous=NORMAL);
-                # after a crash, running the ingest again rewrites any original that is
-                # missing, because every file is copied in before it is looked up.
+                    chunk = stream.read(CHUNK)
+                # No fsync per file: the database does not fsync each commit either (WAL,
+                # synchronous=NORMAL); after a crash, running the ingest again rewrites any
+                # original that is missing, because every file is kept before it is looked up.
             sha = digest.hexdigest()
             final = self.object_path(sha)
             if final.exists():
@@ -155,7 +189,14 @@ class Case:
         (self.root / "tmp").mkdir(exist_ok=True)
 
 
-def _mkstemp(folder: Path) -> tuple[int, str]:
-    import tempfile
-
-    return tempfile.mkstemp(dir=folder, prefix="incoming-")
+def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
+    """Up to ``limit`` bytes, fewer only at the end of the stream (reads may come up short)."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = stream.read(limit - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)

@@ -144,9 +144,9 @@ def original_bytes(case: Case, source_id: int) -> bytes:
 
     source = case.store.source(source_id)
     if source["stored"]:
-        return case.object_path(source["sha256"]).read_bytes()
+        return case.read_object(source["sha256"])
     parent = case.store.source(source["parent_id"])
-    with zipfile.ZipFile(case.object_path(original_sha(case, parent))) as archive:
+    with case.open_object(original_sha(case, parent)) as raw, zipfile.ZipFile(raw) as archive:
         return archive.read(source["member_name"])
 
 

@@ -131,7 +131,7 @@ def test_original_bytes_are_reachable(leak: Path, tmp_path: Path) -> None:
         "SELECT s.sha256, m.byte_start, m.byte_end FROM messages m JOIN sources s"
         " ON s.id = m.source_id JOIN emails e ON e.message_id = m.id WHERE e.subject = 'Lunch'"
     ).fetchone()
-    original = case.object_path(row[0]).read_bytes()[row[1] : row[2]]
+    original = case.read_object(row[0])[row[1] : row[2]]
     assert original.startswith(b"From: Alice Example") and b"Lunch at one?" in original
 
 
@@ -144,7 +144,7 @@ def test_reingest_adds_nothing_and_attachments_are_stored(leak: Path, tmp_path: 
         "SELECT a.name, a.text, s.sha256 FROM attachments a JOIN sources s ON s.id = a.source_id"
     ).fetchone()
     assert row[0] == "plan.txt" and "bluebird" in row[1]
-    assert case.object_path(row[2]).read_bytes() == b"codename bluebird allocations"
+    assert case.read_object(row[2]) == b"codename bluebird allocations"
 
 
 def test_recipients_are_identities_of_persons(leak: Path, tmp_path: Path) -> None:

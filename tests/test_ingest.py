@@ -40,8 +40,10 @@ def test_ingest_txt_stores_original_and_messages(tmp_path: Path, dossier) -> Non
     assert result.code == 0, result.err
     assert "5 new" in result.err
     sha = hashlib.sha256(chat.read_bytes()).hexdigest()
-    stored = tmp_path / "case" / "objects" / sha[:2] / sha[2:]
-    assert stored.read_bytes() == chat.read_bytes()
+    # a small original is a row of the case database, found by its hash with any SQLite tool
+    db = sqlite3.connect(tmp_path / "case" / DB_NAME)
+    (stored,) = db.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+    assert stored == chat.read_bytes()
     sources = json.loads(dossier("sources", tmp_path / "case", "--json").out)
     assert sources[0]["sha256"] == sha
     assert sources[0]["custodians"] == ["Maria Lopez"]
@@ -178,3 +180,19 @@ def test_dst_flags_reach_the_message(tmp_path: Path, dossier) -> None:
     hits = json.loads(dossier("search", tmp_path / "case", "gap OR twice", "--json").out)
     flags = {h["body"]: h["time_flags"] for h in hits}
     assert flags == {"in the gap": ["dst-nonexistent"], "twice": ["dst-ambiguous"]}
+
+
+def test_large_original_is_a_file_named_by_its_hash(tmp_path: Path) -> None:
+    from dossier import case as case_module
+
+    lines = [
+        (f"{d:02d}/03/2024, 09:{m:02d}", "Tom", "x" * 200) for d in range(1, 29) for m in range(60)
+    ]
+    chat = write(tmp_path, "big.txt", android_chat(lines))
+    assert chat.stat().st_size > case_module.SMALL_OBJECT
+    case = make_case(tmp_path)
+    ingest(case, [chat])
+    sha = hashlib.sha256(chat.read_bytes()).hexdigest()
+    stored = tmp_path / "case" / "objects" / sha[:2] / sha[2:]
+    assert stored.read_bytes() == chat.read_bytes()
+    assert case.read_object(sha) == chat.read_bytes()

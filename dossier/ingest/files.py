@@ -328,7 +328,7 @@ class GroupIngest:
                 self.store.update_source(archive_id, status="ingesting", error=None)
             self.store.add_custody(archive_id, self.options.custodian, entry.path, now_iso())
         try:
-            with open(self.case.object_path(sha), "rb") as raw:
+            with self.case.open_object(sha) as raw:
                 archive = SafeZip(raw, entry.label)
                 try:
                     self._ingest_members(archive, archive_id, entry, depth)
@@ -405,7 +405,7 @@ class GroupIngest:
     def _reopen(self, entry: Entry, sha: str) -> BinaryIO:
         """Parse from the kept copy, never from a file that may change under us."""
         if entry.on_disk:
-            return open(self.case.object_path(sha), "rb")
+            return self.case.open_object(sha)
         return entry.opener()
 
     # --- failures ------------------------------------------------------------------------

@@ -543,6 +543,24 @@ class SqliteStore:
         ).fetchall()
         return [r[0] for r in reversed(earlier)] + [message_id] + [r[0] for r in later]
 
+    # --- small originals -----------------------------------------------------------------
+
+    def put_blob(self, sha256: str, data: bytes) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)",
+            (sha256, len(data), data),
+        )
+
+    def get_blob(self, sha256: str) -> bytes | None:
+        row = self.conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def has_blob(self, sha256: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+            is not None
+        )
+
     # --- email ---------------------------------------------------------------------------
 
     def email_by_content(self, content_hash: str) -> int | None:
