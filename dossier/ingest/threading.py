@@ -37,7 +37,7 @@ def thread_case(store: SqliteStore) -> int:
         # The root's own subject, as written (the thread's key subject is normalised).
         title = subjects.get(thread.root_key) or thread.subject or "(no subject)"
         conversation = store.add_conversation(
-            "t" + thread_uid(thread, ids_by_key), "email", title, now_iso()
+            thread_uid(thread, ids_by_key), "email", title, now_iso()
         )
         moved = [key for key in thread.keys if current.get(key) != conversation]
         if moved:
