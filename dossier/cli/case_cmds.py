@@ -49,7 +49,13 @@ def sources(case: Path, as_json: bool) -> None:
     if not rows:
         click.echo("No sources yet. Add some with: dossier ingest CASE PATH...")
         return
+    attachments: dict[int | None, int] = {}
     for r in rows:
+        if r["role"] == "attachment":
+            attachments[r["parent_id"]] = attachments.get(r["parent_id"], 0) + 1
+    for r in rows:
+        if r["role"] == "attachment" and r["parent_id"] is not None:
+            continue  # counted under their parent (all of them are in --json)
         status = r["status"]
         line = f"#{r['id']:<4} {status:<12} {r['format'] or '-':<9} {r['name']}"
         click.echo(line)
@@ -67,6 +73,8 @@ def sources(case: Path, as_json: bool) -> None:
                 click.echo("      " + ", ".join(f"{k}={v}" for k, v in sorted(facts.items())))
         if r["error"]:
             click.echo(f"      {r['error']}")
+        if attachments.get(r["id"]):
+            click.echo(f"      {attachments[r['id']]:,} attachment file(s) kept (see --json)")
 
 
 def _source_json(r: dict[str, Any]) -> dict[str, Any]:

@@ -75,8 +75,11 @@ class GroupIngest:
             else:
                 others.append((entry, head))
         beside: dict[str, int] = {}
+        # Media beside a chat export are its attachments; files beside emails are not (an
+        # email carries its attachments inside it).
+        has_chat = any(fmt.platform != "email" for _, fmt in chats)
         for entry, head in others:
-            source_id = self._store_plain(entry, head, parent_id, with_chat=bool(chats))
+            source_id = self._store_plain(entry, head, parent_id, with_chat=has_chat)
             if source_id is not None:
                 beside[entry.name] = source_id
             self._done(entry)
