@@ -252,3 +252,17 @@ def test_attached_outlook_msg_becomes_a_message(tmp_path: Path) -> None:
     ingest(case, [tmp_path / "w.eml"])
     rows = case.store.conn.execute("SELECT parent_id FROM emails ORDER BY message_id").fetchall()
     assert len(rows) == 2 and rows[0][0] is None and rows[1][0] is not None
+
+
+def test_arc_result_is_recorded_with_dkim(tmp_path: Path) -> None:
+    from tests.conftest import need_corpora
+
+    mbox = need_corpora() / "email" / "mailing-list" / "linux-mips-2019q4.mbox"
+    keys = tmp_path / "keys.tsv"
+    keys.write_text("# no keys\n", "utf-8")
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [mbox], IngestOptions(dkim_keys=str(keys)))
+    details = [d for (d,) in case.store.conn.execute("SELECT dkim_detail FROM emails") if d]
+    assert any("ARC no-key" in d for d in details)
+    statuses = {s for (s,) in case.store.conn.execute("SELECT DISTINCT dkim FROM emails")}
+    assert statuses <= {"no-key", "unsigned", "error"}

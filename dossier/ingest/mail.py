@@ -55,7 +55,12 @@ def dkim_status(raw: bytes, keys: KeyStore | None) -> tuple[str, str | None]:
     """(status, detail): verified against ``keys``, or only signed/unsigned without them."""
     if keys is not None:
         result = verify(raw, keys)
-        return result.status, result.detail
+        detail = result.detail
+        if result.arc != "none":  # an ARC chain was present: say how it fared
+            detail = f"{detail}; ARC {result.arc}" + (
+                f" ({result.arc_detail})" if result.arc_detail else ""
+            )
+        return result.status, detail
     head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0].lower()
     if b"\ndkim-signature:" in b"\n" + head:
         return "unchecked", "signed; give a key store (--dkim-keys) to verify it"
