@@ -1,18 +1,23 @@
-"""The SQLite case store: every SQL statement the case runs lives here or in store/search.py.
+"""The SQLite case store: every SQL statement the case runs lives in store/.
 
-Code above this layer calls methods; it never sees SQL. A PostgreSQL store for teams will
-offer the same methods.
+This module holds the connection, transactions, sources, people and message writes; the
+other store modules add their methods to ``SqliteStore`` (alignment, email rows, reading;
+search has its own compiler). Code above this layer calls methods; it never sees SQL. A
+PostgreSQL store for teams will offer the same methods.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from dossier.store.alignment import AlignmentRows
+from dossier.store.email_rows import EmailRows
+from dossier.store.reading import Reading
 from dossier.store.schema import migrate
 from dossier.textnorm import match_hash
 
@@ -38,7 +43,7 @@ def _match_hash_sql(kind: str, searchable: str) -> int:
     return match_hash(kind, searchable, searchable)
 
 
-class SqliteStore:
+class SqliteStore(AlignmentRows, EmailRows, Reading):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = connect(path)
@@ -359,190 +364,6 @@ class SqliteStore:
             (first_id, last_id),
         )
 
-    def conversation_spans(self, platform: str) -> list[tuple[int, int, int, int]]:
-        """(conversation id, first sent_at, last sent_at, message count) per conversation."""
-        return list(
-            self.conn.execute(
-                "SELECT c.id, min(m.sent_at), max(m.sent_at), count(*) FROM conversations c"
-                " JOIN messages m ON m.conversation_id = c.id WHERE c.platform = ?"
-                " GROUP BY c.id",
-                (platform,),
-            )
-        )
-
-    def fill_match_hashes(self, conversation_ids: Sequence[int]) -> None:
-        """Compute the alignment hash of every message in these conversations that lacks one.
-
-        Done only when two conversations may hold copies of each other, so a plain ingest does
-        not pay for it.
-        """
-        marks = ",".join("?" * len(conversation_ids))
-        self.conn.execute(
-            "UPDATE messages SET match_hash = dossier_match_hash(kind, body_search)"
-            f" WHERE match_hash IS NULL AND conversation_id IN ({marks})",
-            tuple(conversation_ids),
-        )
-
-    def shared_match_counts(self, conversation_id: int, others: Sequence[int]) -> dict[int, int]:
-        """How many messages of ``conversation_id`` have a same-text twin in each of ``others``."""
-        if not others:
-            return {}
-        marks = ",".join("?" * len(others))
-        rows = self.conn.execute(
-            "SELECT o.conversation_id, count(DISTINCT n.id) FROM messages n"
-            " JOIN messages o ON o.match_hash = n.match_hash"
-            f" WHERE n.conversation_id = ? AND o.conversation_id IN ({marks})"
-            " GROUP BY o.conversation_id",
-            (conversation_id, *others),
-        )
-        return {int(c): int(n) for c, n in rows}
-
-    def alignment_rows(
-        self, conversation_id: int, first: int | None = None, last: int | None = None
-    ) -> list[tuple[int, int, int, int | None, str]]:
-        """(id, sent_at, match_hash, sender_id, kind) of a conversation in time order, only
-        between the times ``first`` and ``last`` when given."""
-        return list(
-            self.conn.execute(
-                "SELECT id, sent_at, match_hash, sender_id, kind FROM messages"
-                " WHERE conversation_id = ? AND sent_at BETWEEN ? AND ? ORDER BY sent_at, id",
-                (
-                    conversation_id,
-                    -(2**62) if first is None else first,
-                    2**62 if last is None else last,
-                ),
-            )
-        )
-
-    def fold_messages(self, pairs: Sequence[tuple[int, int]]) -> None:
-        """For each (duplicate, original): its copies and attachments go to the original and
-        the duplicate message row is removed (from the index too)."""
-        self.conn.executemany(
-            "UPDATE further_copies SET message_id = ? WHERE message_id = ?",
-            ((orig, dup) for dup, orig in pairs),
-        )
-        self.conn.executemany(
-            "INSERT INTO further_copies(message_id, source_id, sender_id, header_text,"
-            " line_start, line_end, byte_start, byte_end)"
-            " SELECT ?, source_id, sender_id, local_text, line_start, line_end, byte_start,"
-            " byte_end FROM messages WHERE id = ?",
-            ((orig, dup) for dup, orig in pairs),
-        )
-        self.conn.executemany(
-            "UPDATE attachments SET message_id = ? WHERE message_id = ?",
-            ((orig, dup) for dup, orig in pairs),
-        )
-        self.conn.executemany(
-            "INSERT INTO messages_fts(messages_fts, rowid, body_search)"
-            " SELECT 'delete', id, body_search FROM messages WHERE id = ?",
-            ((dup,) for dup, _ in pairs),
-        )
-        self.conn.executemany("DELETE FROM messages WHERE id = ?", ((dup,) for dup, _ in pairs))
-
-    def move_conversation(self, from_id: int, to_id: int) -> None:
-        self.conn.execute(
-            "UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", (to_id, from_id)
-        )
-        self.conn.execute("DELETE FROM conversations WHERE id = ?", (from_id,))
-
-    def conversation(self, conversation_id: int) -> dict[str, Any]:
-        cur = self.conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
-        cur.row_factory = sqlite3.Row
-        return dict(cur.fetchone())
-
-    def list_conversations(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute(
-            "SELECT c.*, count(m.id) AS message_count, min(m.sent_at) AS first_at,"
-            " max(m.sent_at) AS last_at FROM conversations c"
-            " LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id"
-        )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
-
-    # --- reading messages ----------------------------------------------------------------
-
-    def message_ids_by_uid_prefix(self, prefix: str) -> list[int]:
-        return [
-            int(r[0])
-            for r in self.conn.execute(
-                "SELECT id FROM messages WHERE uid >= ? AND uid < ? LIMIT 3",
-                (prefix, prefix + "\uffff"),
-            )
-        ]
-
-    def messages_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Full rows (with conversation and sender) in the order of ``ids``."""
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        cur = self.conn.execute(
-            "SELECT m.*, c.uid AS conversation_uid, c.title AS conversation_title,"
-            " i.value AS sender_as_written, p.name AS sender_person"
-            " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-            " LEFT JOIN identities i ON i.id = m.sender_id"
-            " LEFT JOIN persons p ON p.id = i.person_id"
-            f" WHERE m.id IN ({marks})",
-            tuple(ids),
-        )
-        cur.row_factory = sqlite3.Row
-        by_id = {row["id"]: dict(row) for row in cur}
-        return [by_id[i] for i in ids if i in by_id]
-
-    def copies_of(self, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-        if not message_ids:
-            return {}
-        marks = ",".join("?" * len(message_ids))
-        cur = self.conn.execute(
-            "SELECT mc.*, s.name AS source_name, s.sha256 AS source_sha256,"
-            " i.value AS sender_as_written,"
-            " (SELECT group_concat(DISTINCT cu.custodian) FROM custody cu"
-            "   WHERE cu.source_id = coalesce(s.parent_id, s.id)"
-            "      OR cu.source_id = s.id) AS custodian"
-            " FROM message_copies mc JOIN sources s ON s.id = mc.source_id"
-            " LEFT JOIN identities i ON i.id = mc.sender_id"
-            f" WHERE mc.message_id IN ({marks}) ORDER BY mc.source_id, mc.byte_start",
-            tuple(message_ids),
-        )
-        cur.row_factory = sqlite3.Row
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in cur:
-            out.setdefault(row["message_id"], []).append(dict(row))
-        return out
-
-    def attachments_of(self, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-        if not message_ids:
-            return {}
-        marks = ",".join("?" * len(message_ids))
-        cur = self.conn.execute(
-            "SELECT a.*, s.sha256 AS sha256, s.size AS size FROM attachments a"
-            f" LEFT JOIN sources s ON s.id = a.source_id WHERE a.message_id IN ({marks})"
-            " ORDER BY a.id",
-            tuple(message_ids),
-        )
-        cur.row_factory = sqlite3.Row
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in cur:
-            out.setdefault(row["message_id"], []).append(dict(row))
-        return out
-
-    def context_ids(self, message_id: int, before: int, after: int) -> list[int]:
-        """Ids of the messages around one, in its conversation, in time order."""
-        row = self.conn.execute(
-            "SELECT conversation_id, sent_at FROM messages WHERE id = ?", (message_id,)
-        ).fetchone()
-        conv, sent = row
-        earlier = self.conn.execute(
-            "SELECT id FROM messages WHERE conversation_id = ? AND (sent_at < ? OR"
-            " (sent_at = ? AND id < ?)) ORDER BY sent_at DESC, id DESC LIMIT ?",
-            (conv, sent, sent, message_id, before),
-        ).fetchall()
-        later = self.conn.execute(
-            "SELECT id FROM messages WHERE conversation_id = ? AND (sent_at > ? OR"
-            " (sent_at = ? AND id > ?)) ORDER BY sent_at, id LIMIT ?",
-            (conv, sent, sent, message_id, after),
-        ).fetchall()
-        return [r[0] for r in reversed(earlier)] + [message_id] + [r[0] for r in later]
-
     # --- small originals -----------------------------------------------------------------
 
     def put_blob(self, sha256: str, data: bytes) -> None:
@@ -559,182 +380,6 @@ class SqliteStore:
         return (
             self.conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
             is not None
-        )
-
-    # --- email ---------------------------------------------------------------------------
-
-    def email_by_content(self, content_hash: str) -> int | None:
-        row = self.conn.execute(
-            "SELECT message_id FROM emails WHERE content_hash = ? LIMIT 1", (content_hash,)
-        ).fetchone()
-        return None if row is None else int(row[0])
-
-    def text_hash_count(self, text_hash: str) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM emails WHERE text_hash = ?", (text_hash,)
-        ).fetchone()
-        return int(row[0])
-
-    def uid_exists(self, uid: str) -> bool:
-        return (
-            self.conn.execute("SELECT 1 FROM messages WHERE uid = ?", (uid,)).fetchone() is not None
-        )
-
-    def add_further_copy(
-        self,
-        message_id: int,
-        source_id: int,
-        sender_id: int | None,
-        header_text: str,
-        line_start: int,
-        line_end: int,
-        byte_start: int,
-        byte_end: int,
-    ) -> None:
-        self.conn.execute(
-            "INSERT OR IGNORE INTO further_copies(message_id, source_id, sender_id, header_text,"
-            " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                message_id,
-                source_id,
-                sender_id,
-                header_text,
-                line_start,
-                line_end,
-                byte_start,
-                byte_end,
-            ),
-        )
-
-    def insert_email_message(self, message: MessageRow, email: tuple[Any, ...]) -> None:
-        """A message row (see insert_local_messages, with case ids) and its emails row."""
-        self.conn.execute(
-            "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
-            " sent_at, local_text, tz, has_seconds, time_flags, edited, source_id, line_start,"
-            " line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?, ?)",
-            message,
-        )
-        self.conn.execute(
-            "INSERT INTO emails(message_id, subject, header_message_id, in_reply_to, refs,"
-            " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id,"
-            " dkim, dkim_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            email,
-        )
-
-    def get_dkim(self, message_id: int) -> tuple[str, str | None]:
-        row = self.conn.execute(
-            "SELECT dkim, dkim_detail FROM emails WHERE message_id = ?", (message_id,)
-        ).fetchone()
-        return (str(row[0]), row[1]) if row else ("unchecked", None)
-
-    def email_details(self, message_id: int) -> dict[str, Any] | None:
-        """The email facts of a message (subject, ids, folder, DKIM) with its recipients."""
-        cur = self.conn.execute(
-            "SELECT subject, header_message_id, in_reply_to, refs, folder, item, dkim,"
-            " dkim_detail, parent_id FROM emails WHERE message_id = ?",
-            (message_id,),
-        )
-        cur.row_factory = sqlite3.Row
-        row = cur.fetchone()
-        if row is None:
-            return None
-        details = dict(row)
-        details["recipients"] = [
-            {"role": role, "address": value, "name": name}
-            for role, value, name in self.conn.execute(
-                "SELECT r.role, i.value, p.name FROM recipients r"
-                " JOIN identities i ON i.id = r.identity_id JOIN persons p ON p.id = i.person_id"
-                " WHERE r.message_id = ? ORDER BY r.role, r.position",
-                (message_id,),
-            )
-        ]
-        return details
-
-    def near_duplicate_groups(self) -> list[list[dict[str, Any]]]:
-        """Emails with the same text but different headers, grouped (2 or more a group)."""
-        cur = self.conn.execute(
-            "SELECT e.text_hash, m.uid, e.subject, e.header_message_id, m.sent_at, e.folder,"
-            " i.value AS sender FROM emails e JOIN messages m ON m.id = e.message_id"
-            " LEFT JOIN identities i ON i.id = m.sender_id"
-            " WHERE e.text_hash IN (SELECT text_hash FROM emails GROUP BY text_hash"
-            "   HAVING count(*) > 1 AND count(DISTINCT content_hash) > 1)"
-            " AND length(m.body) > 0 ORDER BY e.text_hash, m.sent_at"
-        )
-        cur.row_factory = sqlite3.Row
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for row in cur:
-            entry = dict(row)
-            groups.setdefault(entry.pop("text_hash"), []).append(entry)
-        return list(groups.values())
-
-    def set_dkim(self, message_id: int, status: str, detail: str | None) -> None:
-        self.conn.execute(
-            "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?",
-            (status, detail, message_id),
-        )
-
-    def email_copies_with_origin(self) -> list[tuple[int, int, int, int, str | None]]:
-        """(message id, source id, byte_start, byte_end, mbox variant) of every copy of every
-        email that has RFC 822 bytes (not .pst/.msg items, not emails attached to emails)."""
-        return list(
-            self.conn.execute(
-                "SELECT c.message_id, c.source_id, c.byte_start, c.byte_end, f.value"
-                " FROM emails e JOIN message_copies c ON c.message_id = e.message_id"
-                " JOIN sources s ON s.id = c.source_id AND s.format IN ('eml', 'mbox')"
-                " LEFT JOIN source_facts f ON f.source_id = c.source_id AND f.key = 'mbox_variant'"
-                " WHERE e.item IS NULL AND e.parent_id IS NULL"
-                " ORDER BY c.source_id, c.message_id"
-            )
-        )
-
-    def insert_recipients(self, message_id: int, rows: Sequence[tuple[str, int, int]]) -> None:
-        self.conn.executemany(
-            "INSERT INTO recipients(message_id, role, identity_id, position) VALUES (?, ?, ?, ?)",
-            ((message_id, role, identity, position) for role, identity, position in rows),
-        )
-
-    def insert_attachment_rows(
-        self, rows: Sequence[tuple[int, str, int | None, str | None, str | None]]
-    ) -> None:
-        """Rows of (message_id, name, source_id, content_type, extracted text)."""
-        self.conn.executemany(
-            "INSERT INTO attachments(message_id, name, source_id, content_type, text)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
-        )
-
-    def thread_inputs(self) -> list[tuple[int, str, str, str, str, int]]:
-        """(message id, Message-ID, In-Reply-To, References, subject, sent_at) of every email."""
-        return list(
-            self.conn.execute(
-                "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
-                " m.sent_at FROM emails e JOIN messages m ON m.id = e.message_id"
-            )
-        )
-
-    def message_conversations(self, ids: Sequence[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for mid, cid in self.conn.execute(
-                f"SELECT id, conversation_id FROM messages WHERE id IN ({marks})", tuple(chunk)
-            ):
-                out[int(mid)] = int(cid)
-        return out
-
-    def set_conversation(self, conversation_id: int, ids: Sequence[int]) -> None:
-        self.conn.executemany(
-            "UPDATE messages SET conversation_id = ? WHERE id = ?",
-            ((conversation_id, i) for i in ids),
-        )
-
-    def drop_empty_conversations(self, platform: str) -> None:
-        self.conn.execute(
-            "DELETE FROM conversations WHERE platform = ? AND NOT EXISTS"
-            " (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)",
-            (platform,),
         )
 
     def counts(self) -> dict[str, int]:
