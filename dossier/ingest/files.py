@@ -6,17 +6,17 @@ Any one file failing is recorded and reported; the rest of the batch goes on.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sqlite3
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING
 
 from dossier.email.dkim import load_keys
-from dossier.errors import DossierError, UnreadableInput
+from dossier.errors import DossierError
 from dossier.formats import registry
-from dossier.formats.archive import SafeZip, is_zip
+from dossier.formats.archive import is_zip
 from dossier.formats.base import HEAD_SIZE, MessageFormat, ParseOptions
+from dossier.ingest.archives import ArchiveIngest
 from dossier.ingest.chat import ChatContext, ChatResult, load_chat
 from dossier.ingest.entries import Entry
 from dossier.ingest.mail import MailContext, MailResult, load_mail
@@ -31,12 +31,9 @@ if TYPE_CHECKING:
     from dossier.case import Case
     from dossier.ingest import IngestOptions
 
-MAX_ARCHIVE_DEPTH = 3
-HASH_CHUNK = 1024 * 1024
-PROGRESS_MIN_BYTES = 4 * 1024 * 1024  # smaller files do not get a bar of their own
 
 
-class GroupIngest:
+class GroupIngest(ArchiveIngest):
     def __init__(
         self, case: Case, options: IngestOptions, summary: IngestSummary, progress: Progress
     ) -> None:
@@ -292,170 +289,6 @@ class GroupIngest:
             sha, parent_id = parent["sha256"], parent["parent_id"]
         return sha
 
-    # --- archives ------------------------------------------------------------------------
-
-    def _ingest_archive(self, entry: Entry, parent_id: int | None, depth: int) -> None:
-        kept = self._kept(entry, parent_id, always_store=True)
-        if kept is None:
-            return
-        sha, size, existing = kept
-        if existing is not None and existing["status"] == "ok":
-            self._already_present(entry, existing, self._messages_below(int(existing["id"])))
-            return
-        if depth >= MAX_ARCHIVE_DEPTH:
-            self._record_failed(
-                entry,
-                sha,
-                size,
-                parent_id,
-                "zip",
-                UnreadableInput(f"{entry.label} is an archive nested {depth} levels deep."),
-            )
-            return
-        with self.store.transaction():
-            if existing is None:
-                archive_id = self.store.add_source(
-                    sha256=sha,
-                    name=entry.label,
-                    size=size,
-                    role="container",
-                    format="zip",
-                    status="ingesting",
-                    parent_id=parent_id,
-                    member_name=entry.member_name,
-                    stored=1,
-                    ingested_at=now_iso(),
-                )
-            else:  # an earlier run stopped half-way through this archive: finish it
-                archive_id = int(existing["id"])
-                self.store.update_source(archive_id, status="ingesting", error=None)
-            self.store.add_custody(archive_id, self.options.custodian, entry.path, now_iso())
-        try:
-            with self.case.open_object(sha) as raw:
-                archive = SafeZip(raw, entry.label)
-                try:
-                    self._ingest_members(archive, archive_id, entry, depth)
-                finally:
-                    archive.close()
-        except (OSError, DossierError) as exc:
-            with self.store.transaction():
-                self.store.update_source(archive_id, status="failed", error=str(exc))
-            self.summary.failed.append((entry.label, str(exc)))
-            return
-        with self.store.transaction():
-            self.store.update_source(archive_id, status="ok")
-
-    def _ingest_members(self, archive: SafeZip, archive_id: int, entry: Entry, depth: int) -> None:
-        from dossier.formats.archive import Member
-
-        members: list[Entry] = []
-        rejected: list[tuple[Any, ...]] = []
-        for member in archive.members():
-            if not isinstance(member, Member):
-                reason = f"archive member not read: {member.reason}"
-                rejected.append(("error", reason, member.name, None, None, None))
-                self.summary.failed.append((f"{entry.label}!/{member.name}", member.reason))
-                continue
-            members.append(_member_entry(archive, member, entry))
-        if rejected:
-            with self.store.transaction():
-                self.store.add_issues(archive_id, rejected)
-            self.summary.issues += len(rejected)
-        title = registry.title_from_name(entry.name)
-        self.ingest_group(members, archive_id, depth + 1, title)
-
-    def _messages_below(self, source_id: int) -> int:
-        total = 0
-        for child in self.store.child_sources(source_id):
-            total += int(child["message_count"]) + self._messages_below(int(child["id"]))
-        return total
-
-    # --- bytes ---------------------------------------------------------------------------
-
-    def _kept(
-        self, entry: Entry, parent_id: int | None, *, always_store: bool = False
-    ) -> tuple[str, int, sqlite3.Row | None] | None:
-        """(sha256, size, the source already stored with those bytes), or None if the entry
-        could not be read (then recorded as failed)."""
-        try:
-            sha, size = self._keep(entry, always_store=always_store)
-        except (OSError, DossierError) as exc:
-            self._record_unreadable(entry, parent_id, exc)
-            return None
-        return sha, size, self.store.source_by_sha(sha)
-
-    def _already_present(self, entry: Entry, existing: sqlite3.Row, messages: int) -> None:
-        """The same bytes are in the case: only the new supply is recorded."""
-        with self.store.transaction():
-            self.store.add_custody(existing["id"], self.options.custodian, entry.path, now_iso())
-        self.summary.already_present += 1
-        self.summary.messages_already += messages
-
-    def _keep(self, entry: Entry, *, always_store: bool = False) -> tuple[str, int]:
-        """Hash the entry; originals on disk (and nested archives) are kept in objects/."""
-        big = entry.size >= PROGRESS_MIN_BYTES
-        if big:
-            self.progress.begin(f"storing {entry.label}", entry.size)
-        try:
-            with entry.opener() as stream:
-                if entry.on_disk or always_store:
-                    return self.case.store_object(stream, self.progress.advance if big else None)
-                return _hash_stream(stream)
-        finally:
-            if big:
-                self.progress.end()
-
-    def _reopen(self, entry: Entry, sha: str) -> BinaryIO:
-        """Parse from the kept copy, never from a file that may change under us."""
-        if entry.on_disk:
-            return self.case.open_object(sha)
-        return entry.opener()
-
-    # --- failures ------------------------------------------------------------------------
-
-    def _record_unreadable(self, entry: Entry, parent_id: int | None, exc: Exception) -> None:
-        reason = _describe(exc)
-        with self.store.transaction():
-            source_id = self.store.add_source(
-                sha256=None,
-                name=entry.label,
-                size=entry.size,
-                role="other",
-                status="failed",
-                error=reason,
-                parent_id=parent_id,
-                member_name=entry.member_name,
-                stored=0,
-                ingested_at=now_iso(),
-            )
-            self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
-        self.summary.failed.append((entry.label, reason))
-
-    def _record_failed(
-        self, entry: Entry, sha: str, size: int, parent_id: int | None, fmt: str, exc: Exception
-    ) -> None:
-        reason = _describe(exc)
-        with self.store.transaction():
-            existing = self.store.source_by_sha(sha)
-            if existing is not None:
-                self.store.update_source(int(existing["id"]), status="failed", error=reason)
-            else:
-                source_id = self.store.add_source(
-                    sha256=sha,
-                    name=entry.label,
-                    size=size,
-                    role="messages",
-                    format=fmt,
-                    status="failed",
-                    error=reason,
-                    parent_id=parent_id,
-                    member_name=entry.member_name,
-                    stored=int(entry.on_disk),
-                    ingested_at=now_iso(),
-                )
-                self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
-        self.summary.failed.append((entry.label, reason))
-
 
 def _prefetch_for(chats: list[tuple[Entry, MessageFormat]]) -> MailPrefetch | None:
     """A worker that parses the group's small email files ahead, when there are many."""
@@ -487,27 +320,6 @@ def _read_head(entry: Entry) -> bytes:
         return stream.read(HEAD_SIZE)
 
 
-def _hash_stream(stream: BinaryIO) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(HASH_CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _member_entry(archive: SafeZip, member: Any, parent: Entry) -> Entry:
-    return Entry(
-        label=f"{parent.label}!/{member.name}",
-        name=member.basename,
-        size=member.size,
-        opener=lambda: archive.open(member),
-        path=parent.path,
-        member_name=member.name,
-        on_disk=False,
-    )
-
-
 def _folder_title(entry: Entry) -> str | None:
     """An unpacked export keeps its chat as _chat.txt in a folder named after the chat."""
     if entry.member_name is None and entry.name.startswith("_chat"):
@@ -521,15 +333,3 @@ def _why_unrecognised(head: bytes, name: str) -> str:
     if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "a binary file, not a chat export Dossier reads (kept in the case as it is)"
     return "not a chat export Dossier recognises (kept in the case as it is)"
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, DossierError):
-        return exc.message
-    if isinstance(exc, FileNotFoundError):
-        return "the file disappeared while it was being read"
-    if isinstance(exc, PermissionError):
-        return "permission denied: the file cannot be read (check its permissions)"
-    if isinstance(exc, OSError):
-        return f"the file could not be read: {exc.strerror or exc}"
-    return f"{type(exc).__name__}: {exc}"
