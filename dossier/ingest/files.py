@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from dossier.ingest import IngestOptions
 
 
-
 class GroupIngest(ArchiveIngest):
     def __init__(
         self, case: Case, options: IngestOptions, summary: IngestSummary, progress: Progress
@@ -47,6 +46,7 @@ class GroupIngest(ArchiveIngest):
         self.emails_loaded = False  # then threads are remade at the end of the run
         self.dkim_keys = load_keys(options.dkim_keys) if options.dkim_keys else None
         self._prepared: MailPrefetch | None = None  # emails parsed ahead by a worker
+        self._unthreaded: int | None = None  # where new emails wait for threading
 
     # --- a group -------------------------------------------------------------------------
 
@@ -169,6 +169,7 @@ class GroupIngest(ArchiveIngest):
                     self.store.delete_source(int(existing["id"]))
                 result = self._load(entry, fmt, sha, size, parent_id, beside, title)
         except (OSError, DossierError, UnicodeError, ValueError, sqlite3.DataError) as exc:
+            self._unthreaded = None  # it may have been made in what was just undone
             self._record_failed(entry, sha, size, parent_id, fmt.name, exc)
             return
         if fmt.platform == "email":
@@ -257,6 +258,7 @@ class GroupIngest(ArchiveIngest):
             options=ParseOptions(),
             dkim_keys=self.dkim_keys,
             folder=_mail_folder(fmt.name, entry),
+            unthreaded=self._unthreaded,
         )
         prepared = self._prepared.get(entry.path, sha) if self._prepared and entry.on_disk else None
         result = load_mail(
@@ -276,6 +278,7 @@ class GroupIngest(ArchiveIngest):
             merged_count=result.duplicates,
             issue_count=result.issues,
         )
+        self._unthreaded = ctx.unthreaded
         self.summary.messages_new += result.messages
         self.summary.messages_merged += result.duplicates
         self.summary.near_duplicates += result.near_duplicates

@@ -39,6 +39,7 @@ class MailContext:
     options: ParseOptions
     dkim_keys: KeyStore | None = None  # verify signatures as they are read, when given
     folder: str = ""  # the mailbox folder the file stands for (Maildir, mbox name), if any
+    unthreaded: int | None = None  # the holding conversation's id, once known (set by the loader)
 
 
 @dataclass
@@ -166,9 +167,10 @@ class _MailLoader:
         self.fmt = fmt
         self.ctx = ctx
         self.result = MailResult()
-        self.conversation = self.store.add_conversation(
+        self.conversation = ctx.unthreaded or self.store.add_conversation(
             UNTHREADED, "email", "(unthreaded)", now_iso()
         )
+        ctx.unthreaded = self.conversation
         self.issues: list[tuple[object, ...]] = []
 
     def run(self, records: Iterator[object]) -> MailResult:

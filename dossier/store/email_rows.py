@@ -138,6 +138,8 @@ class EmailRows:
         )
 
     def insert_recipients(self, message_id: int, rows: Sequence[tuple[str, int, int]]) -> None:
+        if not rows:
+            return
         self.conn.executemany(
             "INSERT INTO recipients(message_id, role, identity_id, position) VALUES (?, ?, ?, ?)",
             ((message_id, role, identity, position) for role, identity, position in rows),
@@ -147,6 +149,8 @@ class EmailRows:
         self, rows: Sequence[tuple[int, str, int | None, str | None, str | None]]
     ) -> None:
         """Rows of (message_id, name, source_id, content_type, extracted text)."""
+        if not rows:
+            return
         self.conn.executemany(
             "INSERT INTO attachments(message_id, name, source_id, content_type, text)"
             " VALUES (?, ?, ?, ?, ?)",

@@ -162,6 +162,9 @@ class SqliteStore(AlignmentRows, EmailRows, Reading):
         )
 
     def add_facts(self, source_id: int, facts: Iterable[tuple[str, str]]) -> None:
+        facts = list(facts)
+        if not facts:
+            return
         self.conn.executemany(
             "INSERT OR REPLACE INTO source_facts(source_id, key, value) VALUES (?, ?, ?)",
             ((source_id, k, v) for k, v in facts),
@@ -170,6 +173,8 @@ class SqliteStore(AlignmentRows, EmailRows, Reading):
     def add_issues(self, source_id: int, issues: Iterable[tuple[Any, ...]]) -> int:
         """Rows of (severity, reason, raw, line_start, line_end, byte_start)."""
         rows = [(source_id, *issue) for issue in issues]
+        if not rows:
+            return 0
         self.conn.executemany(
             "INSERT INTO parse_issues(source_id, severity, reason, raw, line_start, line_end,"
             " byte_start) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -148,8 +148,6 @@ def read_msg(msg: MSGFile) -> tuple[str, Mapi]:
     return _string(msg, "007D"), mapi
 
 
-
-
 def read_file(data: bytes, filename: str) -> Iterator[ParseRecord]:
     """The one item of a .msg file as an EmailRecord (or a ParseIssue if it cannot be read)."""
     try:
