@@ -112,3 +112,18 @@ def test_outlook_files_through_ingest(tmp_path: Path) -> None:
         "SELECT count(*) FROM attachments WHERE lower(name) LIKE '%.tif%'"
     ).fetchone()[0]
     assert tiffs == 2
+
+
+def test_every_email_is_found_in_its_original_bytes(list_case: Case) -> None:
+    from dossier.read import original_bytes
+
+    data = original_bytes(list_case, 1)
+    rows = list_case.store.conn.execute(
+        "SELECT c.byte_start, c.byte_end, e.header_message_id FROM message_copies c"
+        " JOIN emails e ON e.message_id = c.message_id WHERE e.header_message_id != ''"
+    ).fetchall()
+    assert len(rows) == 1500
+    for start, end, message_id in rows:
+        raw = data[start:end]
+        assert raw[:1].isalpha()  # a header line, not the mbox "From " separator
+        assert message_id.encode() in raw
