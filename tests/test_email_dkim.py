@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import mailbox
-import os
 from pathlib import Path
 
 import pytest
 
 from dossier.email.dkim import KeyStore, load_keys, parse_keys, verify
 from dossier.errors import DossierError
+from tests.conftest import corpora
 
 
 def _corpus() -> Path:
-    env = os.environ.get("DOSSIER_CORPORA")
-    if env:
-        return Path(env) / "email"
-    return Path(__file__).resolve().parents[2] / "shared" / "corpora" / "email"
+    return corpora() / "email"
 
 
 CORPUS = _corpus()

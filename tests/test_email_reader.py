@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import random
 from pathlib import Path
 
@@ -11,15 +10,13 @@ import pytest
 
 from dossier.email.html import html_to_text, sanitise
 from dossier.email.reader import Limits, read_email
+from tests.conftest import corpora
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
 
 
 def _corpus() -> Path:
-    env = os.environ.get("DOSSIER_CORPORA")
-    if env:
-        return Path(env) / "email"
-    return Path(__file__).resolve().parents[2] / "shared" / "corpora" / "email"
+    return corpora() / "email"
 
 
 CORPUS = _corpus()

@@ -6,7 +6,6 @@ import email
 import email.policy
 import email.utils
 import mailbox
-import os
 import re
 import time
 from email.message import Message
@@ -22,15 +21,13 @@ from dossier.email.threads import (
     thread_messages,
     thread_uid,
 )
+from tests.conftest import corpora
 
 DAY = 24 * 3600
 
 
 def _corpus() -> Path:
-    env = os.environ.get("DOSSIER_CORPORA")
-    if env:
-        return Path(env) / "email"
-    return Path(__file__).resolve().parents[2] / "shared" / "corpora" / "email"
+    return corpora() / "email"
 
 
 CORPUS = _corpus()

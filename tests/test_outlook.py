@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from pathlib import Path
 
@@ -16,13 +15,11 @@ from dossier.formats.outlook.text import rtf_to_text
 from dossier.formats.outlook_msg import OUTLOOK_MSG
 from dossier.formats.pst import PST
 from dossier.model import EmailRecord, ParseIssue, SourceFact
+from tests.conftest import corpora
 
 
 def _corpus() -> Path:
-    env = os.environ.get("DOSSIER_CORPORA")
-    if env:
-        return Path(env) / "email"
-    return Path(__file__).resolve().parents[2] / "shared" / "corpora" / "email"
+    return corpora() / "email"
 
 
 FIXTURES = _corpus() / "fixtures"
