@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -35,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, rss_mb, sample_tree_rss
+from common import machine, rss_mb, run_measured
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -198,52 +196,17 @@ def run_child(args: argparse.Namespace) -> None:
 
 
 def spawn(name: str, args: argparse.Namespace, path: Path, case: Path) -> dict[str, Any]:
-    """Run one contender in a fresh process; its own peak RSS comes from wait4."""
+    """Run one contender in a fresh process (see common.run_measured)."""
     logs = OUT / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     result_file = logs / f"{name}.json"
-    result_file.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--input", str(path),
            "--case", str(case), "--result", str(result_file), "--repeat", str(args.repeat),
            "--tree", args.tree]
     env = {**os.environ, "TQDM_DISABLE": "1", "PYTHONHASHSEED": "0"}
     timeout = args.timeout if name in PEERS else args.timeout * 2
-    timed_out = threading.Event()
-    start = time.perf_counter()
-    with open(logs / f"{name}.stderr", "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env,
-                                start_new_session=True)
+    return run_measured(name, cmd, env, timeout, result_file, logs / f"{name}.stderr")
 
-        def kill() -> None:
-            timed_out.set()
-            os.killpg(proc.pid, signal.SIGKILL)
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        done, tree_peak = threading.Event(), [0.0]
-        sampler = threading.Thread(target=sample_tree_rss, args=(proc.pid, done, tree_peak))
-        sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        timer.cancel()
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    # ru_maxrss of wait4: the largest single process (the child or a worker it waited for).
-    # Linux folds the parent's high-water RSS into a child's at exec (vfork), so this parent
-    # must stay small: it never holds the input in memory.
-    row: dict[str, Any] = {"name": name, "wall_seconds": wall,
-                           "peak_rss_mb": usage.ru_maxrss / 1024,
-                           "peak_tree_rss_sampled_mb": tree_peak[0],
-                           "cpu_seconds": usage.ru_utime + usage.ru_stime}
-    if timed_out.is_set():
-        row["status"] = f"timeout after {timeout:.0f} s"
-    elif proc.returncode != 0 or not result_file.exists():
-        tail = (logs / f"{name}.stderr").read_text(errors="replace").strip().splitlines()
-        row["status"] = f"crashed (exit {proc.returncode}): " + (tail[-1] if tail else "")
-    else:
-        row.update(json.loads(result_file.read_text(encoding="utf-8")), status="ok")
-    return row
 
 
 def best_of(name: str, runs: int, args: argparse.Namespace, path: Path, case: Path
