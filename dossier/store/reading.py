@@ -66,11 +66,7 @@ class Reading:
             f" WHERE mc.message_id IN ({marks}) ORDER BY mc.source_id, mc.byte_start",
             tuple(message_ids),
         )
-        cur.row_factory = sqlite3.Row
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in cur:
-            out.setdefault(row["message_id"], []).append(dict(row))
-        return out
+        return _by_message(cur)
 
     def attachments_of(self, message_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
         if not message_ids:
@@ -82,11 +78,7 @@ class Reading:
             " ORDER BY a.id",
             tuple(message_ids),
         )
-        cur.row_factory = sqlite3.Row
-        out: dict[int, list[dict[str, Any]]] = {}
-        for row in cur:
-            out.setdefault(row["message_id"], []).append(dict(row))
-        return out
+        return _by_message(cur)
 
     def context_ids(self, message_id: int, before: int, after: int) -> list[int]:
         """Ids of the messages around one, in its conversation, in time order."""
@@ -105,3 +97,12 @@ class Reading:
             (conv, sent, sent, message_id, after),
         ).fetchall()
         return [r[0] for r in reversed(earlier)] + [message_id] + [r[0] for r in later]
+
+
+def _by_message(cur: sqlite3.Cursor) -> dict[int, list[dict[str, Any]]]:
+    """Rows grouped by their message_id column, in the query's order."""
+    cur.row_factory = sqlite3.Row
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in cur:
+        out.setdefault(row["message_id"], []).append(dict(row))
+    return out
