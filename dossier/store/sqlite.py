@@ -125,9 +125,6 @@ class SqliteStore(AlignmentRows, EmailRows, Reading):
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def all_meta(self) -> dict[str, str]:
-        return {k: v for k, v in self.conn.execute("SELECT key, value FROM meta")}
-
     # --- sources -------------------------------------------------------------------------
 
     def source_by_sha(self, sha256: str) -> sqlite3.Row | None:
@@ -278,12 +275,6 @@ class SqliteStore(AlignmentRows, EmailRows, Reading):
             " VALUES (?, ?, ?, ?, ?)",
             (a, b, reason, evidence, at),
         )
-
-    def identity_value(self, identity_id: int) -> str:
-        row = self.conn.execute(
-            "SELECT value FROM identities WHERE id = ?", (identity_id,)
-        ).fetchone()
-        return str(row[0])
 
     def persons_with_identities(self) -> list[dict[str, Any]]:
         persons: dict[int, dict[str, Any]] = {}
