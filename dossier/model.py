@@ -71,6 +71,31 @@ class MessageRecord(NamedTuple):
     attachments: tuple[str, ...] = ()  # file names the message refers to
     edited: bool = False
     time_flags: tuple[str, ...] = ()  # e.g. ("impossible-12h",) when "23:59 PM" was read
+    # The exact instant (aware, UTC) when the platform records one (Telegram's unixtime,
+    # Slack's ts); then ``local_time`` is only the wall-clock text's reading and no zone is
+    # guessed. None for exports that state local wall-clock time only (WhatsApp).
+    sent_utc: datetime | None = None
+    details: ChatDetails | None = None  # what richer platforms say beyond a WhatsApp line
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDetails:
+    """What a platform with ids and structure says about a message.
+
+    Ids are the platform's own, as text, so a reply or a thread can be found again whatever
+    the export. Everything is optional: a format fills what its export holds.
+    """
+
+    platform_id: str | None = None  # the message's id (Telegram id, Slack ts, ...)
+    sender_id: str | None = None  # the author's account id ("user123", "U024BE7LH")
+    conversation_key: str | None = None  # the chat's own id: one conversation across files
+    reply_to: str | None = None  # platform id of the message this one answers
+    thread: str | None = None  # platform id of the thread's parent (Slack thread_ts)
+    forwarded_from: str | None = None  # who the forwarded message was first from
+    edited_at: datetime | None = None  # aware, UTC
+    reactions: tuple[tuple[str, str], ...] = ()  # (emoji or name, who reacted)
+    mentions: tuple[str, ...] = ()  # people named with the platform's mention syntax
+    structure: str | None = None  # the platform's rich-text structure (JSON), kept as read
 
 
 @dataclass(frozen=True, slots=True)

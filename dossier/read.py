@@ -113,6 +113,27 @@ def email_json(case: Case, message: Message) -> dict[str, Any] | None:
     return case.store.email_details(message.id) if message.kind == "email" else None
 
 
+def chat_details(case: Case, message: Message) -> dict[str, Any] | None:
+    """Platform ids, reply, thread, forward, reactions and mentions of a chat message that
+    has them (Telegram, Slack, ...); None otherwise."""
+    found = case.store.message_details(message.id)
+    if found is None:
+        return None
+    edited_at = found["edited_at"]
+    return {
+        "platform_id": found["platform_id"],
+        "sender_account": found["sender_key"],
+        "reply_to": found["reply_to_uid"],
+        "reply_to_platform_id": found["reply_to"],
+        "thread": found["thread"],
+        "forwarded_from": found["forwarded_from"],
+        "edited_at": None if edited_at is None else iso_local(int(edited_at), message.tz),
+        "reactions": [{"reaction": r, "by": who} for r, who in found["reactions"] or []],
+        "mentions": found["mentions"] or [],
+        "structure": found["structure"],
+    }
+
+
 def _copy_json(copy: MessageCopy) -> dict[str, Any]:
     return {
         "file": copy.source_name,

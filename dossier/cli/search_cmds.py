@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -59,10 +60,11 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
         message = read.find(opened, message_id)
         around = read.context(opened, message, context_n, context_n) if context_n else [message]
         email = read.email_json(opened, message)
+        details = read.chat_details(opened, message)
     if as_json:
         emit_json(
             {
-                "message": {**read.as_json(message), "email": email},
+                "message": {**read.as_json(message), "email": email, "chat": details},
                 "context": [read.as_json(m) for m in around],
             }
         )
@@ -77,6 +79,8 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
     click.echo("")
     if email:
         _print_email(email)
+    if details:
+        _print_chat_details(details)
     click.echo(f"Conversation: {message.conversation_title} ({message.conversation_uid})")
     if message.time_flags:
         click.echo(f"Time flags: {', '.join(message.time_flags)}")
@@ -105,6 +109,30 @@ def _print_email(email: dict[str, object]) -> None:
         f"{email['folder'] or '-'}; DKIM {email['dkim']}"
         + (f" ({email['dkim_detail']})" if email["dkim_detail"] else "")
     )
+
+
+def _print_chat_details(details: dict[str, Any]) -> None:
+    if details["platform_id"]:
+        account = details["sender_account"]
+        click.echo(
+            f"Platform id: {details['platform_id']}" + (f"; account {account}" if account else "")
+        )
+    if details["reply_to_platform_id"]:
+        click.echo(
+            f"In reply to: {details['reply_to'] or '(not in the case)'}"
+            f" (platform id {details['reply_to_platform_id']})"
+        )
+    if details["thread"]:
+        click.echo(f"Thread: {details['thread']}")
+    if details["forwarded_from"]:
+        click.echo(f"Forwarded from: {details['forwarded_from']}")
+    if details["edited_at"]:
+        click.echo(f"Edited at: {details['edited_at']}")
+    if details["reactions"]:
+        shown = ", ".join(f"{r['reaction']} {r['by']}" for r in details["reactions"])
+        click.echo(f"Reactions: {shown}")
+    if details["mentions"]:
+        click.echo(f"Mentions: {', '.join(details['mentions'])}")
 
 
 def _when(message: Message) -> str:

@@ -7,9 +7,9 @@ byte stream into parse records (``dossier.model.ParseRecord``). It never touches
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
 from dossier.model import ParseRecord
@@ -30,11 +30,23 @@ class ParseOptions:
 
     date_order: str | None = None
     conversation: str | None = None
+    # Where the source sits in what was given ("slack/general/2020-01-01.json"; the path
+    # inside an archive for members), for formats whose layout carries meaning.
+    location: str | None = None
+    # Reads a file beside the source, by a path relative to the source's folder
+    # ("../users.json"); None when there is no such file. Bounded to what was given: it never
+    # reads outside the folder or archive the user supplied.
+    companion: Callable[[str], bytes | None] | None = None
+    # Format-specific choices from the user, e.g. a CSV's column mapping ("sender=From").
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 class MessageFormat(Protocol):
     name: str
     platform: str
+    # Files that belong to an export of this format without holding messages themselves
+    # (Slack's users.json): kept as companions, not reported as unrecognised.
+    companion_names: frozenset[str]
 
     def sniff(self, head: bytes, filename: str) -> float:
         """How sure we are, 0.0 to 1.0, that this is our format."""

@@ -292,6 +292,7 @@ def _parse(data: bytes, filename: str) -> Iterator[ParseRecord]:
 class EmlFormat:
     name = "eml"
     platform = "email"
+    companion_names: frozenset[str] = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> float:
         return sniff(head, filename)

@@ -379,6 +379,7 @@ class _MboxParser:
 class MboxFormat:
     name = "mbox"
     platform = "email"
+    companion_names: frozenset[str] = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> float:
         return sniff(head, filename)

@@ -25,6 +25,7 @@ OUTLOOK_CONTENT_TYPE = "application/vnd.ms-outlook"
 class OutlookMsgFormat:
     name = "msg"
     platform = "email"
+    companion_names: frozenset[str] = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> float:
         if not head.startswith(OLE_MAGIC):

@@ -55,6 +55,7 @@ _ENCRYPTION = {0: "none", 1: "compressible", 2: "high"}
 class PstFormat:
     name = "pst"
     platform = "email"
+    companion_names: frozenset[str] = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> float:
         if not head.startswith(PST_MAGIC):

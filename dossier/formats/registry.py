@@ -30,6 +30,11 @@ def format_named(name: str) -> MessageFormat:
         ) from None
 
 
+def is_companion(filename: str) -> bool:
+    """Whether a file is part of some format's export without holding messages itself."""
+    return any(filename in fmt.companion_names for fmt in FORMATS.values())
+
+
 def recognise(head: bytes, filename: str) -> MessageFormat | None:
     """The best-scoring format for a file, or None if none is confident enough."""
     best: tuple[float, MessageFormat] | None = None

@@ -7,7 +7,7 @@ same command again finishes the work (files already stored are recognised by the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier.case import Case
@@ -27,6 +27,8 @@ class IngestOptions:
     format: str | None = None  # None: recognise from content
     date_order: str | None = None  # None: the case's setting, else decided per file
     dkim_keys: str | None = None  # a DKIM key store file: verify signed emails as they come
+    # choices for a format, e.g. a CSV's column mapping {"sender": "From", ...}
+    format_settings: dict[str, str] = field(default_factory=dict)
 
 
 def ingest(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
 from typing import Any
 
 from dossier.errors import DossierError, UnreadableInput
 from dossier.formats import registry
 from dossier.formats.archive import Member, SafeZip
-from dossier.ingest.entries import Entry
+from dossier.ingest.entries import MAX_COMPANION_BYTES, Entry
 from dossier.ingest.keeping import FileKeeping
 from dossier.timeutil import now_iso
 
@@ -75,13 +77,15 @@ class ArchiveIngest(FileKeeping):
 
         members: list[Entry] = []
         rejected: list[tuple[Any, ...]] = []
+        readable: dict[str, Member] = {}
         for member in archive.members():
             if not isinstance(member, Member):
                 reason = f"archive member not read: {member.reason}"
                 rejected.append(("error", reason, member.name, None, None, None))
                 self.summary.failed.append((f"{entry.label}!/{member.name}", member.reason))
                 continue
-            members.append(_member_entry(archive, member, entry))
+            readable[member.name] = member
+            members.append(_member_entry(archive, member, entry, readable))
         if rejected:
             with self.store.transaction():
                 self.store.add_issues(archive_id, rejected)
@@ -96,7 +100,9 @@ class ArchiveIngest(FileKeeping):
         return total
 
 
-def _member_entry(archive: SafeZip, member: Any, parent: Entry) -> Entry:
+def _member_entry(
+    archive: SafeZip, member: Member, parent: Entry, readable: dict[str, Member]
+) -> Entry:
     return Entry(
         label=f"{parent.label}!/{member.name}",
         name=member.basename,
@@ -105,4 +111,22 @@ def _member_entry(archive: SafeZip, member: Any, parent: Entry) -> Entry:
         path=parent.path,
         member_name=member.name,
         on_disk=False,
+        companion=_member_companions(archive, member, readable),
     )
+
+
+def _member_companions(
+    archive: SafeZip, member: Member, readable: dict[str, Member]
+) -> Callable[[str], bytes | None]:
+    """Reads another member of the same archive, by a path relative to ``member``'s folder.
+    Only members that passed the archive's checks can be read, so the bounds hold."""
+
+    def read(relative: str) -> bytes | None:
+        wanted = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), relative))
+        found = readable.get(wanted)
+        if found is None or found.size > MAX_COMPANION_BYTES:
+            return None
+        with archive.open(found) as stream:
+            return stream.read()
+
+    return read

@@ -41,12 +41,22 @@ class ChatResult:
     messages: int = 0
     issues: int = 0
     conversations: dict[str, int] = field(default_factory=dict)  # title -> id
+    # conversations the platform names by its own id: copies are found by message id, not
+    # by aligning texts
+    keyed: set[int] = field(default_factory=set)
     facts: dict[str, str] = field(default_factory=dict)
     first_id: int = 0
 
 
 def conversation_uid(source_sha: str, title: str) -> str:
     digest = hashlib.blake2b(f"{source_sha}:{title}".encode(), digest_size=6).hexdigest()
+    return "c" + digest
+
+
+def keyed_conversation_uid(platform: str, key: str) -> str:
+    """A chat the platform names by its own id is one conversation whichever file it is read
+    from (a Slack channel's day files, two people's exports of one Telegram group)."""
+    digest = hashlib.blake2b(f"{platform}#{key}".encode(), digest_size=6).hexdigest()
     return "c" + digest
 
 
@@ -68,6 +78,7 @@ def load_chat(
         first_id=first_id,
         attachment_sources=ctx.attachment_sources,
         options=ctx.options,
+        platform=fmt.platform,
     )
     writer = _Writer(store, fmt.platform, ctx, first_id)
     if size >= WORKER_MIN_BYTES and _can_fork():
@@ -101,28 +112,44 @@ class _Writer:
 
     def write(self, batch: Batch) -> None:
         store = self.store
-        for local, title in batch.new_conversations:
-            uid = conversation_uid(self.ctx.source_sha, title)
+        for local, title, key in batch.new_conversations:
+            if key is None:
+                uid = conversation_uid(self.ctx.source_sha, title)
+            else:
+                uid = keyed_conversation_uid(self.platform, key)
             conversation_id = store.add_conversation(uid, self.platform, title, now_iso())
-            self.result.conversations[title] = conversation_id
+            self.result.conversations[title if key is None else f"{title}#{key}"] = (
+                conversation_id
+            )
+            if key is not None:
+                self.result.keyed.add(conversation_id)
             store.map_local("conversation", local, conversation_id)
-        for local, kind, value in batch.new_senders:
-            identity = None
-            if kind == "phone":
-                identity = store.identity("phone", value, "")
-            elif kind == "name":
-                identity = store.identity("name", value, self.ctx.identity_context)
-            store.map_local("sender", local, identity)
+        for local, kind, value, display in batch.new_senders:
+            store.map_local("sender", local, self._identity(kind, value, display))
         if batch.messages:
             store.insert_local_messages(batch.messages)
             # Indexed batch by batch: the main process would otherwise wait for the parser.
             store.index_messages_between(batch.messages[0][0], batch.messages[-1][0])
         if batch.attachments:
             store.insert_attachments(batch.attachments)
+        if batch.details:
+            store.insert_details(batch.details)
         if batch.issues:
             self.result.issues += store.add_issues(self.ctx.source_id, batch.issues)
         self.result.facts.update(batch.facts)
         self.result.messages += len(batch.messages)
+
+    def _identity(self, kind: str | None, value: str, display: str | None) -> int | None:
+        store = self.store
+        if kind == "phone":
+            return store.identity("phone", value, "")
+        if kind == "name":
+            return store.identity("name", value, self.ctx.identity_context)
+        if kind != "handle":
+            return None
+        # Named after the name it first wrote under. That name is not made an identity of its
+        # own: two accounts may share a display name, and must not become one person by it.
+        return store.identity("handle", value, "", display=display)
 
     def finish(self) -> ChatResult:
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())

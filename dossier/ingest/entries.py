@@ -20,10 +20,23 @@ class Entry:
     path: str  # the path on disk it came from (the archive's, for members)
     member_name: str | None = None  # path inside the parent archive
     on_disk: bool = True  # members live inside a stored archive and are not stored again
+    # Reads a file beside this one by a relative path, within what the user gave (see
+    # ParseOptions.companion); None where nothing may be read.
+    companion: Callable[[str], bytes | None] | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the file sits: its path inside the archive, or on disk."""
+        return self.member_name or self.path
 
 
-def file_entry(path: Path) -> Entry:
-    """An entry for a file on disk. Its size is read now; it may still vanish later."""
+# A companion file (a Slack export's users.json) bigger than this is not read.
+MAX_COMPANION_BYTES = 64 * 1024 * 1024
+
+
+def file_entry(path: Path, root: Path | None = None) -> Entry:
+    """An entry for a file on disk. Its size is read now; it may still vanish later.
+    ``root`` is the folder the user gave: companions are read from inside it only."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -34,7 +47,25 @@ def file_entry(path: Path) -> Entry:
         size=size,
         opener=lambda: open(path, "rb"),
         path=str(path),
+        companion=_disk_companions(path, root or path.parent),
     )
+
+
+def _disk_companions(path: Path, root: Path) -> Callable[[str], bytes | None]:
+    def read(relative: str) -> bytes | None:
+        wanted = Path(os.path.normpath(path.parent / relative))
+        try:
+            wanted.relative_to(os.path.normpath(root))
+        except ValueError:
+            return None  # outside what the user gave
+        try:
+            if not wanted.is_file() or wanted.stat().st_size > MAX_COMPANION_BYTES:
+                return None
+            return wanted.read_bytes()
+        except OSError:
+            return None
+
+    return read
 
 
 def check_paths(paths: list[Path]) -> None:
@@ -64,7 +95,7 @@ def walk_groups(paths: list[Path]) -> Iterator[list[Entry]]:
 def _walk_folder(root: Path) -> Iterator[list[Entry]]:
     for folder, subfolders, files in os.walk(root):
         subfolders.sort()
-        group = [file_entry(Path(folder) / name) for name in sorted(files)]
+        group = [file_entry(Path(folder) / name, root) for name in sorted(files)]
         if group:
             yield group
 

@@ -20,7 +20,7 @@ from dossier.ingest.archives import ArchiveIngest
 from dossier.ingest.chat import ChatContext, ChatResult, load_chat
 from dossier.ingest.entries import Entry
 from dossier.ingest.mail import MailContext, MailResult, load_mail
-from dossier.ingest.merge import merge_into_existing
+from dossier.ingest.merge import fold_same_messages, merge_into_existing
 from dossier.ingest.prefetch import MAX_BYTES as PREFETCH_MAX_BYTES
 from dossier.ingest.prefetch import MIN_FILES as PREFETCH_MIN_FILES
 from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
@@ -123,9 +123,10 @@ class GroupIngest(ArchiveIngest):
             if existing["status"] == "unrecognised" and not with_chat:
                 self.summary.unrecognised.append((entry.label, str(existing["error"])))
             return int(existing["id"])
-        role = "attachment" if with_chat else "other"
-        status = "stored" if with_chat else "unrecognised"
-        error = None if with_chat else _why_unrecognised(head, entry.name)
+        companion = registry.is_companion(entry.name)
+        role = "attachment" if with_chat else "companion" if companion else "other"
+        status = "stored" if with_chat or companion else "unrecognised"
+        error = None if status == "stored" else _why_unrecognised(head, entry.name)
         with self.store.transaction():
             source_id = self.store.add_source(
                 sha256=sha,
@@ -142,7 +143,7 @@ class GroupIngest(ArchiveIngest):
             self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
         if with_chat:
             self.summary.attachments += 1
-        else:
+        elif not companion:
             self.summary.unrecognised.append((entry.label, error or ""))
         return source_id
 
@@ -211,7 +212,13 @@ class GroupIngest(ArchiveIngest):
             identity_context=context,
             tz=self.tz,
             attachment_sources=beside,
-            options=ParseOptions(date_order=self.date_order, conversation=title),
+            options=ParseOptions(
+                date_order=self.date_order,
+                conversation=title,
+                location=entry.location,
+                companion=entry.companion,
+                settings=self.options.format_settings,
+            ),
         )
         self.progress.begin(entry.label, size)
         try:
@@ -228,7 +235,12 @@ class GroupIngest(ArchiveIngest):
             self.progress.end()
         merged = 0
         for conversation_id in result.conversations.values():
-            merged += merge_into_existing(self.store, fmt.platform, conversation_id, self.summary)
+            if conversation_id in result.keyed:
+                merged += fold_same_messages(self.store, conversation_id, result.first_id)
+            else:
+                merged += merge_into_existing(
+                    self.store, fmt.platform, conversation_id, self.summary
+                )
         status, error = "ok", None
         if result.messages == 0:
             status, error = "unrecognised", "no message could be read from it"

@@ -65,6 +65,17 @@ def merge_into_existing(
     return 0
 
 
+def fold_same_messages(store: SqliteStore, conversation_id: int, first_new_id: int) -> int:
+    """In a conversation the platform names by id, a message whose platform id is already
+    stored is the same message read again (another person's export of the chat): it becomes a
+    further copy. Returns how many were folded. Replies are then pointed at what they answer."""
+    pairs = store.same_platform_messages(conversation_id, first_new_id)
+    if pairs:
+        store.fold_messages(pairs)
+    store.resolve_replies(conversation_id)
+    return len(pairs)
+
+
 def _link_senders(store: SqliteStore, votes: Counter[tuple[int, int]]) -> None:
     for new_identity, old_identity, count in same_person_pairs(votes):
         keep, absorb = store.person_of(old_identity), store.person_of(new_identity)

@@ -7,13 +7,15 @@ senders and conversations by *local* numbers; the writer maps them to the case's
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from dossier.formats.base import MessageFormat, ParseOptions
-from dossier.model import MessageRecord, ParseIssue, SourceFact
+from dossier.model import ChatDetails, MessageRecord, ParseIssue, SourceFact
 from dossier.textnorm import search_text
 from dossier.timeutil import LocalToUtc
 
@@ -57,17 +59,19 @@ class RowPlan:
     first_id: int  # the id the first message gets; the rest follow in file order
     attachment_sources: dict[str, int]  # file name -> source id, for files beside the chat
     options: ParseOptions
+    platform: str = "whatsapp"  # names the account ids a format gives ("telegram:user42")
 
 
 @dataclass
 class Batch:
     """One slice of a chat's rows. Senders and conversations first seen in it are declared."""
 
-    new_senders: list[tuple[int, str | None, str]] = field(
-        default_factory=list
-    )  # local, kind, value
-    new_conversations: list[tuple[int, str]] = field(default_factory=list)  # local, title
+    # local, kind, value, display name (for account ids: the name they wrote under)
+    new_senders: list[tuple[int, str | None, str, str | None]] = field(default_factory=list)
+    # local, title, the platform's own id for the chat (None: the chat is this source's)
+    new_conversations: list[tuple[int, str, str | None]] = field(default_factory=list)
     messages: list[tuple[Any, ...]] = field(default_factory=list)
+    details: list[tuple[Any, ...]] = field(default_factory=list)  # see insert_details
     attachments: list[tuple[int, str, int | None]] = field(default_factory=list)
     issues: list[tuple[Any, ...]] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
@@ -80,8 +84,8 @@ class RowBuilder:
         self.to_utc = LocalToUtc(plan.tz)
         self.next_id = plan.first_id
         self.uid_prefix = uid_prefix(plan.source_sha)
-        self.senders: dict[tuple[str, bool], int] = {}
-        self.conversations: dict[str, int] = {}
+        self.senders: dict[tuple[str, bool, str | None], int] = {}
+        self.conversations: dict[tuple[str, str | None], int] = {}
         self.batch = Batch()
 
     def build(self, records: Iterator[Any], bytes_read: Callable[[], int]) -> Iterator[Batch]:
@@ -101,35 +105,41 @@ class RowBuilder:
         batch.bytes_read = nbytes
         return batch
 
-    def _conversation(self, title: str) -> int:
-        local = self.conversations.get(title)
+    def _conversation(self, title: str, key: str | None) -> int:
+        local = self.conversations.get((title, key))
         if local is None:
-            local = self.conversations[title] = len(self.conversations)
-            self.batch.new_conversations.append((local, title))
+            local = self.conversations[(title, key)] = len(self.conversations)
+            self.batch.new_conversations.append((local, title, key))
         return local
 
-    def _sender(self, name: str | None, kind: str, title: str) -> int:
+    def _sender(self, name: str | None, kind: str, title: str, account: str | None) -> int:
         """A local sender number; 0 means no sender (authorless or group-authored lines)."""
-        if name is None:
+        if name is None and account is None:
             return 0
-        key = (name, kind == "system")
+        key = (name or "", kind == "system", account)
         local = self.senders.get(key)
         if local is None:
             local = self.senders[key] = len(self.senders) + 1
-            if kind == "system" and name == title:
-                # Newer iOS exports write the group's name as the author of system lines.
-                self.batch.new_senders.append((local, None, name))
-            else:
-                phone = phone_value(name)
-                entry = ("phone", phone) if phone else ("name", name)
-                self.batch.new_senders.append((local, *entry))
+            self.batch.new_senders.append((local, *_sender_identity(name, kind, title, account)))
         return local
 
     def _message(self, rec: MessageRecord) -> None:
-        conversation = self._conversation(rec.conversation)
-        sender = self._sender(rec.sender, rec.kind, rec.conversation)
-        sent_at, dst_flag = self.to_utc.convert(rec.local_time)
-        flags = (*rec.time_flags, dst_flag) if dst_flag else rec.time_flags
+        details = rec.details
+        account = None
+        if details is not None:
+            conversation = self._conversation(rec.conversation, details.conversation_key)
+            if details.sender_id:
+                account = f"{self.plan.platform}:{details.sender_id}"
+        else:
+            conversation = self._conversation(rec.conversation, None)
+        sender = self._sender(rec.sender, rec.kind, rec.conversation, account)
+        tz = self.plan.tz
+        if rec.sent_utc is None:
+            sent_at, dst_flag = self.to_utc.convert(rec.local_time)
+            flags = (*rec.time_flags, dst_flag) if dst_flag else rec.time_flags
+        else:
+            sent_at, tz = exact_time(rec.sent_utc, rec.local_time)
+            flags = rec.time_flags
         message_id = self.next_id
         self.next_id += 1
         batch = self.batch
@@ -144,7 +154,7 @@ class RowBuilder:
                 search_text(rec.body),
                 sent_at,
                 rec.header_text,
-                self.plan.tz,
+                tz,
                 int(rec.has_seconds),
                 ",".join(flags),
                 int(rec.edited),
@@ -157,6 +167,8 @@ class RowBuilder:
         )
         for name in rec.attachments:
             batch.attachments.append((message_id, name, self._attachment_source(name)))
+        if details is not None:
+            batch.details.append(details_row(message_id, details))
 
     def _attachment_source(self, name: str) -> int | None:
         found = self.plan.attachment_sources.get(name)
@@ -171,6 +183,47 @@ class RowBuilder:
         self.batch.issues.append(
             (issue.severity, issue.reason, raw, issue.line_start, issue.line_end, issue.byte_start)
         )
+
+
+def _sender_identity(
+    name: str | None, kind: str, title: str, account: str | None
+) -> tuple[str | None, str, str | None]:
+    """(identity kind, value, display name) for a sender as the export writes it."""
+    if account is not None:
+        return "handle", account, name
+    assert name is not None
+    if kind == "system" and name == title:
+        # Newer iOS exports write the group's name as the author of system lines.
+        return None, name, None
+    phone = phone_value(name)
+    return ("phone", phone, None) if phone else ("name", name, None)
+
+
+def exact_time(sent_utc: datetime, local_time: datetime) -> tuple[int, str]:
+    """(epoch, zone) for a message whose platform records the instant. The zone is the offset
+    between the export's wall-clock text and that instant (Telegram writes both), "+00:00"
+    when they agree."""
+    epoch = int(sent_utc.timestamp())
+    minutes = round((local_time - sent_utc.replace(tzinfo=None)).total_seconds() / 60)
+    if abs(minutes) > 18 * 60:  # not an offset: the wall-clock text says something else
+        minutes = 0
+    sign = "-" if minutes < 0 else "+"
+    return epoch, f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def details_row(message_id: int, d: ChatDetails) -> tuple[Any, ...]:
+    return (
+        message_id,
+        d.platform_id,
+        d.sender_id,
+        d.reply_to,
+        d.thread,
+        d.forwarded_from,
+        int(d.edited_at.timestamp()) if d.edited_at else None,
+        json.dumps([list(r) for r in d.reactions], ensure_ascii=False) if d.reactions else None,
+        json.dumps(list(d.mentions), ensure_ascii=False) if d.mentions else None,
+        d.structure,
+    )
 
 
 class CountingReader:

@@ -87,6 +87,9 @@ class AlignmentRows:
             " SELECT 'delete', id, body_search FROM messages WHERE id = ?",
             ((dup,) for dup, _ in pairs),
         )
+        self.conn.executemany(
+            "DELETE FROM message_details WHERE message_id = ?", ((dup,) for dup, _ in pairs)
+        )
         self.conn.executemany("DELETE FROM messages WHERE id = ?", ((dup,) for dup, _ in pairs))
 
     def move_conversation(self, from_id: int, to_id: int) -> None:

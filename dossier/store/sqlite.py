@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier.store.alignment import AlignmentRows
+from dossier.store.chat_details import ChatDetailRows
 from dossier.store.email_rows import EmailRows
 from dossier.store.reading import Reading
 from dossier.store.schema import migrate
@@ -43,7 +44,7 @@ def _match_hash_sql(kind: str, searchable: str) -> int:
     return match_hash(kind, searchable, searchable)
 
 
-class SqliteStore(AlignmentRows, EmailRows, Reading):
+class SqliteStore(AlignmentRows, ChatDetailRows, EmailRows, Reading):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = connect(path)

@@ -21,6 +21,7 @@ __all__ = ["WHATSAPP", "WhatsAppFormat", "conversation_title_from_filename"]
 class WhatsAppFormat:
     name = "whatsapp"
     platform = "whatsapp"
+    companion_names: frozenset[str] = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> float:
         return sniff(head, filename)

@@ -173,6 +173,8 @@ class Emitter:
                 attachments,
                 edited,
                 tm[5],
+                None,
+                None,
             ),
         )
         return rec

@@ -199,6 +199,8 @@ def _messages(
                     attachments,
                     edited,
                     stamp[4],
+                    None,
+                    None,
                 ),
             )
             line = line_end + gap
