@@ -124,7 +124,7 @@ class GroupIngest(ArchiveIngest):
                 self.summary.unrecognised.append((entry.label, str(existing["error"])))
             return int(existing["id"])
         companion = registry.is_companion(entry.name)
-        role = "attachment" if with_chat else "companion" if companion else "other"
+        role = "companion" if companion else "attachment" if with_chat else "other"
         status = "stored" if with_chat or companion else "unrecognised"
         error = None if status == "stored" else _why_unrecognised(head, entry.name)
         with self.store.transaction():
@@ -141,9 +141,11 @@ class GroupIngest(ArchiveIngest):
                 ingested_at=now_iso(),
             )
             self.store.add_custody(source_id, self.options.custodian, entry.path, now_iso())
-        if with_chat:
+        if companion:
+            pass  # part of an export's layout (users.json): not a finding of its own
+        elif with_chat:
             self.summary.attachments += 1
-        elif not companion:
+        else:
             self.summary.unrecognised.append((entry.label, error or ""))
         return source_id
 
