@@ -73,8 +73,15 @@ _HOUR = datetime(2000, 1, 1, 1) - datetime(2000, 1, 1)
 
 
 def _line(i: int, text: str, who: str = "Ann", **extra: object) -> str:
-    item = {"id": i, "chat": "Board", "from": who, "uid": who.lower(), "unix": 1700000000 + i * 60,
-            "text": text, **extra}
+    item = {
+        "id": i,
+        "chat": "Board",
+        "from": who,
+        "uid": who.lower(),
+        "unix": 1700000000 + i * 60,
+        "text": text,
+        **extra,
+    }
     return json.dumps(item) + "\n"
 
 
