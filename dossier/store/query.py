@@ -8,7 +8,9 @@ The syntax follows what people know from mail clients::
     vote OR poll                either; AND binds tighter than OR (a b OR c = (a b) OR c)
     (vote OR poll) -cancelled   parentheses group
     transf*                     words starting with "transf"
-    from:maria  from:"Maria Lopez"     the sender: a person's name or any of their identities
+    from:maria  from:"Maria Lopez"     the sender: a person's name, alias or any identity
+                                       (every identity of that person: names, numbers, ...)
+    to:maria  cc:x  bcc:x       an email's recipient, the person resolved as for from:
     in:campaign  in:"Campaign team"    the conversation: part of its title, or its exact uid
     after:2016-08-06  before:2016-08-07T14:30    a day (or minute) in the case's time zone
     kind:poll                   one of dossier.model.MESSAGE_KINDS
@@ -21,7 +23,7 @@ Decisions worth knowing:
 * ``word:`` prefixes that are not operators are plain text (``10:30``, ``https://x.org``,
   ``re:``), except when the prefix looks like a misspelt operator (``form:maria``): that is an
   error suggesting the operator, so a typo never silently becomes a text search.
-* ``to:``, ``flag:``, ``about:`` and ``around:`` are reserved: an error says they are not
+* ``flag:``, ``about:`` and ``around:`` are reserved: an error says they are not
   available yet, rather than searching for the text.
 * A ``-`` only excludes at the start of a term (``-word``); inside a word it is part of the word
   (``well-known``), and a lone ``-`` is searched as text.

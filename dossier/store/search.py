@@ -2,8 +2,9 @@
 
 How a query runs:
 
-1. ``from:`` and ``in:`` are resolved first to short lists of identity / conversation ids (one
-   small query each), so the message query never joins persons per row.
+1. ``from:``, ``to:`` and ``in:`` are resolved first (``search_resolve``: a person by name,
+   alias or identity) to short lists of identity / conversation ids (one small query each),
+   so the message query never joins persons per row.
 2. The top-level AND of the query is split into an FTS5 *core* -- every positive word, prefix
    and phrase, plus excluded words, as one ``messages_fts MATCH`` expression -- and a SQL
    *residual* over ``messages m`` for the rest (operators, exact-phrase checks, mixed ORs).
@@ -41,14 +42,10 @@ scanning ``body_search``; ``word*`` prefixes merge every matching term per FTS q
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
-import threading
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dossier.errors import QueryError
@@ -69,17 +66,29 @@ from dossier.store.query import (
     Text,
     parse,
 )
-from dossier.textnorm import fold
+from dossier.store.search_resolve import conversation_ids, sender_ids
+from dossier.store.search_snippets import SNIPPET_CHARS, fts_snippet, head, snippet
+from dossier.store.search_text import find_phrase, register, squash, tokens
+
+__all__ = [  # the text and snippet helpers are re-exported: callers know them from here
+    "SNIPPET_CHARS",
+    "SORTS",
+    "Plan",
+    "SearchHit",
+    "compile_query",
+    "count",
+    "find_phrase",
+    "fts_exact",
+    "fts_superset",
+    "search",
+]
 
 SORTS: tuple[str, ...] = ("newest", "oldest", "best")
-SNIPPET_CHARS = 160
 # Plan choice (see the module docstring); module-level so tests can force either plan.
 MIN_CAP = 1000  # an FTS core with at most this many hits is always joined and sorted
 MIN_BUDGET = 50_000  # rows a time-ordered walk may read before it falls back
 RUN_GAP = 1024  # ids this close share one rowid-range query in a walk batch
 MAX_RUNS = 32  # rowid runs checked one by one in a walk batch; beyond, one query spans them
-_WS = re.compile(r"\s+")
-_PHONE = re.compile(r"\+?[\d\s().\-/]+")
 _HAS_ATTACHMENT = "EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id)"
 
 
@@ -162,7 +171,7 @@ class Plan:
 
 def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
     """Split ``node`` into an FTS core and an exact SQL residual (see the module docstring)."""
-    _register(conn)
+    register(conn)
     compiler = _Compiler(conn, _zone(tz))
     core: list[str] = []
     excluded: list[str] = []
@@ -186,7 +195,7 @@ def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
     elif excluded:
         anti = " OR ".join(f"({e})" for e in excluded)
     positive = list(_positive_texts(node))
-    lit = [t for t in positive if _tokens(t.text)]
+    lit = [t for t in positive if tokens(t.text)]
     return Plan(
         fts=fts,
         anti=anti,
@@ -194,7 +203,7 @@ def compile_query(conn: sqlite3.Connection, node: Node, tz: str) -> Plan:
         pre_params=[p for _, params in pre for p in params],
         post=" AND ".join(sql for sql, _ in post) or "1",
         post_params=[p for _, params in post for p in params],
-        marks=[(_squash(t.text), t.prefix) for t in positive],
+        marks=[(squash(t.text), t.prefix) for t in positive],
         highlight_fts=" OR ".join(_fts_string(t) for t in lit) or None,
     )
 
@@ -211,7 +220,7 @@ def fts_exact(node: Node) -> str | None:
     if isinstance(node, Text):
         if node.phrase and not _simple_word(node.text):
             return None
-        return _fts_string(node) if _tokens(node.text) else None
+        return _fts_string(node) if tokens(node.text) else None
     if isinstance(node, And):
         pos = [c for c in node.children if not isinstance(c, Not)]
         neg = [c.child for c in node.children if isinstance(c, Not)]
@@ -229,7 +238,7 @@ def fts_exact(node: Node) -> str | None:
 def fts_superset(node: Node) -> str | None:
     """An FTS5 expression matching at least the rows ``node`` matches, or None."""
     if isinstance(node, Text):
-        return _fts_string(node) if _tokens(node.text) else None
+        return _fts_string(node) if tokens(node.text) else None
     if isinstance(node, And):
         pos = [s for c in node.children if (s := fts_superset(c)) is not None]
         neg = [e for c in node.children if isinstance(c, Not) and (e := fts_exact(c.child))]
@@ -270,10 +279,10 @@ class _Compiler:
     def sql(self, node: Node) -> str:
         """An exact predicate over ``messages m`` that is 0 or 1, never NULL."""
         if isinstance(node, Text):
-            if _tokens(node.text) and (exact := fts_exact(node)) is not None:
+            if tokens(node.text) and (exact := fts_exact(node)) is not None:
                 self.params.append(exact)
                 return f"m.id IN ({_FTS_IDS})"
-            needle = _squash(node.text)
+            needle = squash(node.text)
             self.params.append(needle)
             if needle.lower() == needle.upper() and " " not in needle:
                 # caseless (emoji, punctuation): a plain substring test weeds out most rows in C
@@ -286,13 +295,13 @@ class _Compiler:
             glue = " AND " if isinstance(node, And) else " OR "
             return "(" + glue.join(self.sql(c) for c in node.children) + ")"
         if isinstance(node, From):
-            ids = _sender_ids(self.conn, node.name)
+            ids = sender_ids(self.conn, node.name)
             return f"(m.sender_id IS NOT NULL AND m.sender_id IN ({_ints(ids)}))" if ids else "0"
         if isinstance(node, In):
-            ids = _conversation_ids(self.conn, node.name)
+            ids = conversation_ids(self.conn, node.name)
             return f"m.conversation_id IN ({_ints(ids)})" if ids else "0"
         if isinstance(node, Recipient):
-            ids = _sender_ids(self.conn, node.name)
+            ids = sender_ids(self.conn, node.name)
             roles = ",".join(f"'{r}'" for r in node.roles)
             return (
                 "m.id IN (SELECT message_id FROM recipients WHERE role IN"
@@ -301,7 +310,7 @@ class _Compiler:
                 else "0"
             )
         if isinstance(node, Subject):
-            self.params.append(_squash(node.text))
+            self.params.append(squash(node.text))
             return "m.id IN (SELECT message_id FROM emails WHERE dossier_contains(subject, ?, ''))"
         if isinstance(node, Dkim):
             self.params.append(node.status)
@@ -335,106 +344,6 @@ def _zone(tz: str) -> ZoneInfo:
 
 def _epoch(when: datetime, zone: ZoneInfo) -> int:
     return math.floor(when.replace(tzinfo=zone).timestamp())
-
-
-def _sender_ids(conn: sqlite3.Connection, name: str) -> list[int]:
-    """Every identity of every person whose name or any identity value contains ``name``."""
-    digits = re.sub(r"\D", "", name) if _PHONE.fullmatch(name) else ""
-    rows = conn.execute(
-        "SELECT i.id FROM identities i WHERE i.person_id IN ("
-        " SELECT p.id FROM persons p WHERE dossier_contains(p.name, ?1, '')"
-        " UNION SELECT j.person_id FROM identities j WHERE dossier_contains(j.value, ?1, ?2))"
-        " ORDER BY i.id",
-        (_squash(name), digits if len(digits) >= 5 else ""),
-    )
-    return [int(r[0]) for r in rows]
-
-
-def _conversation_ids(conn: sqlite3.Connection, name: str) -> list[int]:
-    rows = conn.execute(
-        "SELECT id FROM conversations WHERE uid = ? OR dossier_contains(title, ?, '') ORDER BY id",
-        (name, _squash(name)),
-    )
-    return [int(r[0]) for r in rows]
-
-
-# ---------------------------------------------------------------------------------------------
-# Text matching (registered as SQL functions)
-
-
-def _squash(text: str) -> str:
-    """``textnorm.fold`` with every run of white space (line breaks too) made one space."""
-    return _WS.sub(" ", fold(text)).strip()
-
-
-def _is_word_char(c: str) -> bool:
-    if c.isascii():
-        return c.isalnum()
-    category = unicodedata.category(c)
-    return category[0] in "LNM" or category == "Co"
-
-
-def find_phrase(hay: str, needle: str, start: int = 0, prefix: bool = False) -> int:
-    """Index of the first occurrence of ``needle`` in ``hay`` at or after ``start`` that does not
-    cut a word: a word character at either end of ``needle`` must not continue in ``hay``
-    (the end is free for a ``prefix``). -1 when there is none. Both already squashed."""
-    if not needle:
-        return -1
-    check_start = _is_word_char(needle[0])
-    check_end = _is_word_char(needle[-1]) and not prefix
-    pos = hay.find(needle, start)
-    while pos >= 0:
-        end = pos + len(needle)
-        if not (check_start and pos > 0 and _is_word_char(hay[pos - 1])) and not (
-            check_end and end < len(hay) and _is_word_char(hay[end])
-        ):
-            return pos
-        pos = hay.find(needle, pos + 1)
-    return -1
-
-
-def _phrase_match(text: str | None, needle: str | None) -> int:
-    """``find_phrase`` on a ``body_search`` value. That is already ``search_text`` output, so
-    ``fold`` reduces to squeezing spaces and case-folding (done here directly: hot path)."""
-    if text is None or not needle:
-        return 0
-    return int(find_phrase(_WS.sub(" ", text).casefold(), needle) >= 0)
-
-
-def _contains(text: str | None, needle: str | None, digits: str | None) -> int:
-    if text is None:
-        return 0
-    if needle and needle in _squash(text):
-        return 1
-    if digits:
-        return int(digits in re.sub(r"\D", "", text))
-    return 0
-
-
-def _register(conn: sqlite3.Connection) -> None:
-    conn.create_function("dossier_phrase", 2, _phrase_match, deterministic=True)
-    conn.create_function("dossier_contains", 3, _contains, deterministic=True)
-
-
-_TOKENIZER_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=4096)
-def _tokens(text: str) -> tuple[str, ...]:
-    """The terms the index's tokenizer (unicode61, diacritics kept) makes of ``text``."""
-    with _TOKENIZER_LOCK:
-        db = _tokenizer_db()
-        db.execute("DELETE FROM tok")
-        db.execute("INSERT INTO tok(rowid, x) VALUES (1, ?)", (text,))
-        return tuple(r[0] for r in db.execute("SELECT term FROM tok_terms ORDER BY offset"))
-
-
-@lru_cache(maxsize=1)
-def _tokenizer_db() -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-    db.execute("CREATE VIRTUAL TABLE tok USING fts5(x, tokenize = 'unicode61 remove_diacritics 0')")
-    db.execute("CREATE VIRTUAL TABLE tok_terms USING fts5vocab(tok, 'instance')")
-    return db
 
 
 # ---------------------------------------------------------------------------------------------
@@ -566,10 +475,10 @@ def _hits(
     hits = []
     for message_id, score in rows:
         uid, body = by_id[message_id]
-        text = _snippet(body, plan.marks, marks)
+        text = snippet(body, plan.marks, marks)
         if text is None and plan.highlight_fts is not None:
-            text = _fts_snippet(conn, plan.highlight_fts, message_id, marks)
-        hits.append(SearchHit(message_id, uid, text or _head(body), score))
+            text = fts_snippet(conn, plan.highlight_fts, message_id, marks)
+        hits.append(SearchHit(message_id, uid, text or head(body), score))
     return hits
 
 
@@ -586,81 +495,3 @@ class _fts_errors:
                 f"The search index could not read this query ({exc}).",
                 hint="Put unusual words in quotes, or simplify the query.",
             ) from exc
-
-
-# ---------------------------------------------------------------------------------------------
-# Snippets
-
-
-def _head(body: str) -> str:
-    flat = _WS.sub(" ", body).strip()
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
-
-
-def _fts_snippet(
-    conn: sqlite3.Connection, fts: str, message_id: int, marks: tuple[str, str]
-) -> str | None:
-    row = conn.execute(
-        "SELECT snippet(messages_fts, 0, ?, ?, '…', 24) FROM messages_fts "
-        "WHERE messages_fts MATCH ? AND rowid = ?",
-        (marks[0], marks[1], fts, message_id),
-    ).fetchone()
-    return None if row is None else _WS.sub(" ", str(row[0])).strip()
-
-
-def _fold_map(text: str) -> tuple[str, list[int]]:
-    """``_squash``-style folding of ``text`` (without the strip), with, for every folded
-    character, the index of the character of ``text`` it came from."""
-    out: list[str] = []
-    origin: list[int] = []
-    in_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if not in_space:
-                out.append(" ")
-                origin.append(i)
-            in_space = True
-            continue
-        in_space = False
-        folded = ch.casefold()
-        out.append(folded)
-        origin.extend([i] * len(folded))
-    return "".join(out), origin
-
-
-def _snippet(body: str, needles: list[tuple[str, bool]], marks: tuple[str, str]) -> str | None:
-    """A window of ``body`` around the first literal occurrence of a needle, every occurrence
-    in it wrapped in ``marks``; None when no needle occurs literally."""
-    if not needles:
-        return None
-    hay, origin = _fold_map(body)
-    spans: list[tuple[int, int]] = []
-    for needle, prefix in needles:
-        pos = find_phrase(hay, needle, 0, prefix)
-        while pos >= 0:
-            spans.append((origin[pos], origin[pos + len(needle) - 1] + 1))
-            pos = find_phrase(hay, needle, pos + 1, prefix)
-    if not spans:
-        return None
-    spans = _merge(spans)
-    start = max(0, spans[0][0] - SNIPPET_CHARS // 4)
-    end = min(len(body), max(start + SNIPPET_CHARS, spans[0][1]))
-    parts, at = [], start
-    for a, b in spans:
-        if a < at or b > end:
-            continue
-        parts += [body[at:a], marks[0], body[a:b], marks[1]]
-        at = b
-    parts.append(body[at:end])
-    text = _WS.sub(" ", "".join(parts)).strip()
-    return ("…" if start > 0 else "") + text + ("…" if end < len(body) else "")
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
