@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dossier.formats.signal import signal_text_marks
 from dossier.formats.whatsapp.decode import detect
 from dossier.formats.whatsapp.grammar import HEADER_RE
 from dossier.formats.whatsapp.names import conversation_title_from_filename
 
 SNIFF_LINES = 200
+# A Signal text export in WhatsApp's bracketed shape is left to the Signal format.
+SIGNAL_LOOKALIKE = 0.5
 # Strings only WhatsApp writes; they lift a bracketed file above look-alikes (Signal's text
 # export uses the same "[date, time] Name: text" shape).
 _WHATSAPP_MARKS = (
@@ -34,6 +37,8 @@ def sniff(head: bytes, filename: str) -> float:
         return 0.0
     ratio = count / len(lines)
     first = hits[0]
+    if first is not None and first.group("ob") and signal_text_marks(text, filename):
+        return SIGNAL_LOOKALIKE
     score = (0.75 if first is not None else 0.3) + 0.15 * ratio
     if first is not None and not first.group("ob"):
         score += 0.05  # the Android " - " layout is WhatsApp's alone
