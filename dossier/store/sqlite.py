@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from dossier.store.alignment import AlignmentRows
+from dossier.store.annotations import AnnotationRows
 from dossier.store.chat_details import ChatDetailRows
 from dossier.store.email_rows import EmailRows
+from dossier.store.network import NetworkRows
 from dossier.store.reading import Reading
 from dossier.store.schema import migrate
 from dossier.textnorm import match_hash
@@ -44,7 +46,7 @@ def _match_hash_sql(kind: str, searchable: str) -> int:
     return match_hash(kind, searchable, searchable)
 
 
-class SqliteStore(AlignmentRows, ChatDetailRows, EmailRows, Reading):
+class SqliteStore(AlignmentRows, AnnotationRows, ChatDetailRows, EmailRows, NetworkRows, Reading):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = connect(path)

@@ -1,0 +1,143 @@
+"""dossier analyse mentions / dossier mentions: find and list who is talked about."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from dossier.case import Case
+from dossier.cli.output import emit_json
+from dossier.errors import NotFound
+from dossier.people import mention_report
+from dossier.people.mentions import find_mentions
+from dossier.timeutil import iso_local
+
+CASE = click.argument("case", type=click.Path(path_type=Path, file_okay=False))
+CONTEXT = 40  # characters shown each side of a mention
+
+
+@click.group()
+def analyse() -> None:
+    """Run an analysis over every message; results are stored as annotations."""
+
+
+@analyse.command("mentions")
+@CASE
+@click.option(
+    "--no-ner",
+    is_flag=True,
+    help="Look only for the names of the case's persons (no named-entity model).",
+)
+def analyse_mentions(case: Path, no_ner: bool) -> None:
+    """Find where persons are mentioned, and names of people who never write."""
+    with Case.open(case) as opened:
+        run = find_mentions(opened, ner=not no_ner, progress=_Bar())
+    click.echo(f"Read {run.messages} messages.")
+    click.echo(f"  {run.resolved} mentions of persons of the case")
+    click.echo(f"  {run.ambiguous} ambiguous (a name several participants have; no person set)")
+    if run.model is None:
+        click.echo("  names of people who never write: not looked for (--no-ner)")
+    else:
+        click.echo(f"  {run.named} mentions of {len(run.names)} people who are not participants")
+        for name, count in run.names.most_common(10):
+            click.echo(f"    {name}: {count}")
+    click.echo(f"List them: dossier mentions {case}")
+
+
+@click.command()
+@CASE
+@click.option("--person", "name", help="Only this person or name (part of it is enough).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def mentions(case: Path, name: str | None, as_json: bool) -> None:
+    """Who is mentioned, how often, by whom, with example message ids."""
+    with Case.open(case) as opened:
+        rows = opened.store.mention_rows()
+        names: dict[int, list[str]] = {}
+        for person_id, known in opened.store.person_names():
+            names.setdefault(person_id, []).append(known)
+        tz = opened.tz
+        if not rows and not opened.store.methods_run():
+            raise NotFound(
+                "No mentions have been looked for in this case yet.",
+                hint=f"run: dossier analyse mentions {case}",
+            )
+        groups = mention_report.group(rows)
+        if name:
+            groups = mention_report.matching(groups, name, names)
+            if not groups:
+                raise NotFound(
+                    f"Nobody called {name!r} is mentioned.",
+                    hint=f"list everyone mentioned: dossier mentions {case}",
+                )
+            bodies = _bodies(opened, [r["message_id"] for g in groups for r in g.rows])
+    if as_json:
+        emit_json([g.as_json() | _rows_json(g, name, tz) for g in groups])
+        return
+    for g in groups:
+        _print_group(g)
+        if name:
+            for row in g.rows:
+                _print_mention(row, bodies[row["message_id"]], tz)
+
+
+def _print_group(g: mention_report.Mentioned) -> None:
+    by = ", ".join(f"{n} {c}" for n, c in g.by_whom().most_common(5))
+    click.echo(f"{g.label}  [{g.kind}]  {g.count} mentions in {g.conversations()} conversations")
+    click.echo(f"    by: {by}")
+    click.echo(f"    e.g. {' '.join(g.examples())}")
+
+
+def _print_mention(row: dict[str, Any], body: str, tz: str) -> None:
+    start, end = row["span_start"], row["span_end"]
+    before = body[max(0, start - CONTEXT) : start].replace("\n", " ")
+    after = body[end : end + CONTEXT].replace("\n", " ")
+    click.echo(
+        f"      {row['uid']}  {iso_local(row['sent_at'], tz)}  {row['title']}  "
+        f"{row['author_name'] or '(unknown)'}: …{before}[{body[start:end]}]{after}…"
+    )
+
+
+def _rows_json(g: mention_report.Mentioned, name: str | None, tz: str) -> dict[str, Any]:
+    if not name:
+        return {}
+    keys = ("uid", "span_start", "span_end", "value", "method", "confidence", "author_name")
+    return {
+        "each": [
+            {k: r[k] for k in keys} | {"sent_at": iso_local(r["sent_at"], tz)} for r in g.rows
+        ]
+    }
+
+
+def _bodies(opened: Case, ids: list[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    bodies: dict[int, str] = {}
+    for at in range(0, len(wanted), 500):  # bounded: SQLite limits a statement's parameters
+        bodies |= {m["id"]: m["body"] for m in opened.store.messages_by_ids(wanted[at : at + 500])}
+    return bodies
+
+
+class _Bar:
+    """A progress bar per stage on stderr (hidden when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm[Any] | None = None
+
+    def begin(self, label: str, total: int) -> None:
+        self._bar = tqdm(
+            total=total, unit="msg", desc=label, file=sys.stderr, leave=False, disable=None
+        )
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def end(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+

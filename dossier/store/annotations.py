@@ -1,0 +1,107 @@
+"""Mention annotations: reading persons' names and message texts, writing and listing mentions.
+
+Rows of one method version (``annotations.method``) are replaced together, so rerunning an
+analysis never doubles its results and never touches another method's rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+# A mention row as the analysis hands it over:
+# (message_id, span_start, span_end, person_id or None, value, confidence).
+MentionRow = tuple[int, int, int, int | None, str, float]
+
+# Messages whose text is read for mentions (system lines, media and deletions carry no words
+# a person wrote).
+_TEXT_KINDS = "('text', 'email', 'poll')"
+
+
+class AnnotationRows:
+    conn: sqlite3.Connection
+
+    # --- what the analysis reads ---------------------------------------------------------
+
+    def person_names(self) -> list[tuple[int, str]]:
+        """(person id, name) for every name a person is known by: the person's name, aliases,
+        and the display names of their identities."""
+        rows = self.conn.execute(
+            "SELECT id, name FROM persons"
+            " UNION SELECT person_id, alias FROM person_aliases"
+            " UNION SELECT person_id, value FROM identities WHERE kind = 'name'"
+        )
+        return [(int(pid), str(name)) for pid, name in rows]
+
+    def conversation_members(self) -> dict[int, frozenset[int]]:
+        """Each conversation's participants (persons who wrote in it or received an email of
+        it)."""
+        rows = self.conn.execute(
+            "SELECT m.conversation_id, i.person_id FROM messages m"
+            " JOIN identities i ON i.id = m.sender_id"
+            " UNION SELECT m.conversation_id, i.person_id FROM recipients r"
+            " JOIN messages m ON m.id = r.message_id JOIN identities i ON i.id = r.identity_id"
+        )
+        members: dict[int, set[int]] = {}
+        for conversation, person in rows:
+            members.setdefault(int(conversation), set()).add(int(person))
+        return {c: frozenset(p) for c, p in members.items()}
+
+    def count_texts(self) -> int:
+        row = self.conn.execute(f"SELECT count(*) FROM messages WHERE kind IN {_TEXT_KINDS}")
+        return int(row.fetchone()[0])
+
+    def texts(self, chunk: int = 2000) -> Iterator[tuple[int, int, str, str | None]]:
+        """(message id, conversation id, body, email new text or None), in id order, read a
+        chunk at a time so no cursor stays open while annotations are written."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT m.id, m.conversation_id, m.body, e.new_text FROM messages m"
+                " LEFT JOIN emails e ON e.message_id = m.id"
+                f" WHERE m.kind IN {_TEXT_KINDS} AND m.id > ? ORDER BY m.id LIMIT ?",
+                (last, chunk),
+            ).fetchall()
+            if not rows:
+                return
+            for message_id, conversation, body, new_text in rows:
+                yield int(message_id), int(conversation), str(body), new_text
+            last = int(rows[-1][0])
+
+    # --- writing -------------------------------------------------------------------------
+
+    def clear_annotations(self, method: str) -> int:
+        """Remove every row ``method`` made (before a rerun writes them anew)."""
+        return self.conn.execute("DELETE FROM annotations WHERE method = ?", (method,)).rowcount
+
+    def add_mentions(self, method: str, at: str, rows: Iterable[MentionRow]) -> None:
+        self.conn.executemany(
+            "INSERT INTO annotations(message_id, kind, span_start, span_end, person_id, value,"
+            " method, confidence, created_at) VALUES (?, 'mention', ?, ?, ?, ?, ?, ?, ?)",
+            ((m, s, e, p, v, method, c, at) for m, s, e, p, v, c in rows),
+        )
+
+    # --- reading results -----------------------------------------------------------------
+
+    def mention_rows(self) -> list[dict[str, Any]]:
+        """Every mention with its message, author and the person meant (if resolved)."""
+        cur = self.conn.execute(
+            "SELECT a.id, a.message_id, m.uid, m.sent_at, m.conversation_id, c.title,"
+            " a.span_start, a.span_end, a.person_id, p.name AS person_name, a.value, a.method,"
+            " a.confidence, ai.person_id AS author_id, ap.name AS author_name"
+            " FROM annotations a JOIN messages m ON m.id = a.message_id"
+            " JOIN conversations c ON c.id = m.conversation_id"
+            " LEFT JOIN persons p ON p.id = a.person_id"
+            " LEFT JOIN identities ai ON ai.id = m.sender_id"
+            " LEFT JOIN persons ap ON ap.id = ai.person_id"
+            " WHERE a.kind = 'mention' ORDER BY m.sent_at, a.message_id, a.span_start"
+        )
+        cur.row_factory = sqlite3.Row
+        return [dict(row) for row in cur]
+
+    def methods_run(self) -> dict[str, int]:
+        rows = self.conn.execute(
+            "SELECT method, count(*) FROM annotations WHERE kind = 'mention' GROUP BY method"
+        )
+        return {str(m): int(n) for m, n in rows}
