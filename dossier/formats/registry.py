@@ -12,10 +12,11 @@ from dossier.formats.mbox import MBOX
 from dossier.formats.outlook_msg import OUTLOOK_MSG
 from dossier.formats.pst import PST
 from dossier.formats.signal import SIGNAL
+from dossier.formats.slack import SLACK
 from dossier.formats.whatsapp import WHATSAPP, conversation_title_from_filename
 
 FORMATS: dict[str, MessageFormat] = {
-    fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML, OUTLOOK_MSG, PST, SIGNAL)
+    fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML, OUTLOOK_MSG, PST, SIGNAL, SLACK)
 }
 
 # Below this score a file is not taken to be in any format.
