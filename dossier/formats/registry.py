@@ -13,10 +13,11 @@ from dossier.formats.outlook_msg import OUTLOOK_MSG
 from dossier.formats.pst import PST
 from dossier.formats.signal import SIGNAL
 from dossier.formats.slack import SLACK
+from dossier.formats.telegram import TELEGRAM
 from dossier.formats.whatsapp import WHATSAPP, conversation_title_from_filename
 
 FORMATS: dict[str, MessageFormat] = {
-    fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML, OUTLOOK_MSG, PST, SIGNAL, SLACK)
+    fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML, OUTLOOK_MSG, PST, SIGNAL, TELEGRAM, SLACK)
 }
 
 # Below this score a file is not taken to be in any format.
@@ -35,6 +36,16 @@ def format_named(name: str) -> MessageFormat:
 def is_companion(filename: str) -> bool:
     """Whether a file is part of some format's export without holding messages itself."""
     return any(filename in fmt.companion_names for fmt in FORMATS.values())
+
+
+def is_export_root(filenames: list[str]) -> bool:
+    """Whether a folder holding these files is an export that keeps its media in subfolders
+    (Telegram's result.json beside photos/, files/ ...): its whole tree belongs together."""
+    return any(
+        name in getattr(fmt, "export_root_names", frozenset())
+        for fmt in FORMATS.values()
+        for name in filenames
+    )
 
 
 def recognise(head: bytes, filename: str) -> MessageFormat | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dossier.errors import InputError
+from dossier.formats.registry import is_export_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,22 @@ def walk_groups(paths: list[Path]) -> Iterator[list[Entry]]:
 def _walk_folder(root: Path) -> Iterator[list[Entry]]:
     for folder, subfolders, files in os.walk(root):
         subfolders.sort()
+        if subfolders and is_export_root(files):
+            # An export that keeps its media in subfolders (Telegram's photos/, files/):
+            # the whole tree is one group, so the chat finds the files it names.
+            yield [file_entry(path, root) for path in _tree_files(Path(folder))]
+            subfolders.clear()
+            continue
         group = [file_entry(Path(folder) / name, root) for name in sorted(files)]
         if group:
             yield group
+
+
+def _tree_files(top: Path) -> Iterator[Path]:
+    for folder, subfolders, files in os.walk(top):
+        subfolders.sort()
+        for name in sorted(files):
+            yield Path(folder) / name
 
 
 def total_size(paths: list[Path]) -> int:

@@ -79,6 +79,7 @@ class GroupIngest(ArchiveIngest):
             source_id = self._store_plain(entry, head, parent_id, with_chat=has_chat)
             if source_id is not None:
                 beside[entry.name] = source_id
+                beside[entry.location] = source_id  # for paths a chat gives
             self._done(entry)
         prefetch = _prefetch_for(chats)
         try:

@@ -8,6 +8,7 @@ senders and conversations by *local* numbers; the writer maps them to the case's
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -171,9 +172,15 @@ class RowBuilder:
             batch.details.append(details_row(message_id, details))
 
     def _attachment_source(self, name: str) -> int | None:
-        found = self.plan.attachment_sources.get(name)
+        sources = self.plan.attachment_sources
+        found = sources.get(name)
         if found is None:
-            found = self.plan.attachment_sources.get(name.strip().strip("\u200e"))
+            found = sources.get(name.strip().strip("\u200e"))
+        location = self.plan.options.location
+        if found is None and "/" in name and location:
+            # A path relative to the chat's own file (Telegram's "photos/photo_1@....jpg").
+            path = posixpath.join(posixpath.dirname(location), name)
+            found = sources.get(posixpath.normpath(path))
         return found
 
     def _issue(self, issue: ParseIssue) -> None:
