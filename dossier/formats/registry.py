@@ -13,12 +13,15 @@ from dossier.formats.outlook_msg import OUTLOOK_MSG
 from dossier.formats.pst import PST
 from dossier.formats.signal import SIGNAL
 from dossier.formats.slack import SLACK
+from dossier.formats.tabular import TABLE_FORMATS
 from dossier.formats.telegram import TELEGRAM
 from dossier.formats.whatsapp import WHATSAPP, conversation_title_from_filename
 
 FORMATS: dict[str, MessageFormat] = {
     fmt.name: fmt for fmt in (WHATSAPP, MBOX, EML, OUTLOOK_MSG, PST, SIGNAL, TELEGRAM, SLACK)
 }
+# Tables (csv, jsonl) are read only when the user names them, with a column mapping.
+FORMATS.update(TABLE_FORMATS)
 
 # Below this score a file is not taken to be in any format.
 MIN_SCORE = 0.3
