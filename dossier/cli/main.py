@@ -8,7 +8,7 @@ import sys
 import click
 
 from dossier import __version__
-from dossier.cli import case_cmds, email_cmds, ingest_cmd, search_cmds
+from dossier.cli import case_cmds, email_cmds, ingest_cmd, mentions_cmds, network_cmds, search_cmds
 from dossier.errors import DossierError
 
 
@@ -32,6 +32,9 @@ for command in (
     case_cmds.people,
     email_cmds.dkim,
     email_cmds.near_duplicates,
+    mentions_cmds.analyse,
+    mentions_cmds.mentions,
+    network_cmds.network_cmd,
 ):
     cli.add_command(command)
 

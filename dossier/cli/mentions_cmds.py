@@ -42,7 +42,7 @@ def analyse_mentions(case: Path, no_ner: bool) -> None:
     if run.model is None:
         click.echo("  names of people who never write: not looked for (--no-ner)")
     else:
-        click.echo(f"  {run.named} mentions of {len(run.names)} people who are not participants")
+        click.echo(f"  {run.named} mentions of people who are not participants ({len(run.names)}):")
         for name, count in run.names.most_common(10):
             click.echo(f"    {name}: {count}")
     click.echo(f"List them: dossier mentions {case}")
@@ -93,11 +93,12 @@ def _print_group(g: mention_report.Mentioned) -> None:
 
 def _print_mention(row: dict[str, Any], body: str, tz: str) -> None:
     start, end = row["span_start"], row["span_end"]
-    before = body[max(0, start - CONTEXT) : start].replace("\n", " ")
-    after = body[end : end + CONTEXT].replace("\n", " ")
+    before = ("…" if start > CONTEXT else "") + body[max(0, start - CONTEXT) : start]
+    after = body[end : end + CONTEXT] + ("…" if end + CONTEXT < len(body) else "")
+    quote = f"{before}[{body[start:end]}]{after}".replace("\n", " ")
     click.echo(
         f"      {row['uid']}  {iso_local(row['sent_at'], tz)}  {row['title']}  "
-        f"{row['author_name'] or '(unknown)'}: …{before}[{body[start:end]}]{after}…"
+        f"{row['author_name'] or '(unknown)'}: {quote}"
     )
 
 
@@ -106,9 +107,7 @@ def _rows_json(g: mention_report.Mentioned, name: str | None, tz: str) -> dict[s
         return {}
     keys = ("uid", "span_start", "span_end", "value", "method", "confidence", "author_name")
     return {
-        "each": [
-            {k: r[k] for k in keys} | {"sent_at": iso_local(r["sent_at"], tz)} for r in g.rows
-        ]
+        "each": [{k: r[k] for k in keys} | {"sent_at": iso_local(r["sent_at"], tz)} for r in g.rows]
     }
 
 
@@ -139,5 +138,3 @@ class _Bar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-
-

@@ -1,0 +1,156 @@
+"""Writing the network: GEXF and GraphML for Gephi and other tools, PNG and SVG pictures.
+
+With ``redact``, private individuals appear under a placeholder (see ``placeholder``): the
+name is gone from labels, ids and every attribute; roles and labels stay, since they are what
+a reader needs and what the user chose to record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from dossier.errors import DossierError
+from dossier.people.network import Graph
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FORMATS = (".gexf", ".graphml", ".png", ".svg")
+PICTURE_NODES = 80  # a picture shows the most connected people; the files hold everyone
+_COLOURS = {"writes_to": "#1f77b4", "member_with": "#c7c7c7", "talks_about": "#d62728"}
+_BEND = {"writes_to": 0.1, "member_with": 0.0, "talks_about": 0.3}  # kinds apart, not on top
+_NODE_COLOURS = {"public": "#2ca02c", "person": "#7f7f7f", "not a participant": "#ff7f0e"}
+
+
+def placeholder(role: str, number: int, participant: bool = True) -> str:
+    """The name shown for a private individual: their role (or "Person", or "Named person"
+    for someone who never writes) and a number that keeps two of them apart."""
+    return f"{_base(role, participant)} {number}"
+
+
+def _base(role: str, participant: bool) -> str:
+    return role.strip() or ("Person" if participant else "Named person")
+
+
+def redacted(graph: Graph) -> Graph:
+    """A copy of ``graph`` in which every private individual is a placeholder."""
+    numbers: Counter[str] = Counter()
+    out: Graph = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        data = dict(data)
+        if not data["public"]:
+            base = _base(data["role"], data["kind"] != "not a participant")
+            numbers[base] += 1
+            data["label"] = f"{base} {numbers[base]}"
+        out.add_node(node, **data)
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        out.add_edge(source, target, key=key, **data)
+    return out
+
+
+def write(graph: Graph, path: Path, title: str) -> None:
+    """Write ``graph`` in the format the file name's suffix says."""
+    suffix = path.suffix.lower()
+    if suffix == ".gexf":
+        nx.write_gexf(graph, path)
+    elif suffix == ".graphml":
+        nx.write_graphml(graph, path)
+    elif suffix in (".png", ".svg"):
+        render(graph, path, title)
+    else:
+        raise DossierError(
+            f"Cannot tell what to write from the file name {path.name!r}.",
+            hint=f"end it in one of {', '.join(FORMATS)} (e.g. network.gexf for Gephi).",
+        )
+
+
+def render(graph: Graph, path: Path, title: str) -> None:
+    """A picture of the most connected people, drawn offline."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display, no window: files only
+    import matplotlib.pyplot as plt
+
+    shown = _most_connected(graph, PICTURE_NODES)
+    view = graph.subgraph(shown)
+    figure, axes = plt.subplots(figsize=(12, 9), dpi=100)
+    try:
+        positions = nx.spring_layout(view, seed=7, weight="weight") if len(view) else {}
+        _draw_edges(view, positions, axes)
+        sizes = [80 + 40 * math.sqrt(view.nodes[n]["messages"]) for n in view]
+        colours = [_node_colour(view.nodes[n]) for n in view]
+        nx.draw_networkx_nodes(view, positions, node_size=sizes, node_color=colours, ax=axes)
+        labels = {n: view.nodes[n]["label"] for n in view}
+        above = {n: (x, y + 0.06) for n, (x, y) in positions.items()}
+        nx.draw_networkx_labels(view, above, labels=labels, font_size=8, ax=axes)
+        note = "" if len(view) == len(graph) else f" ({len(view)} of {len(graph)} shown)"
+        axes.set_title(title + note)
+        axes.legend(
+            handles=_legend(),
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8,
+            frameon=False,
+        )
+        axes.margins(0.1)
+        axes.set_axis_off()
+        figure.savefig(path, format=path.suffix[1:].lower(), bbox_inches="tight")
+    finally:
+        plt.close(figure)
+
+
+def _most_connected(graph: Graph, n: int) -> list[str]:
+    strength: Counter[str] = Counter({node: 0 for node in graph})
+    for source, target, data in graph.edges(data=True):
+        strength[source] += int(data["weight"])
+        strength[target] += int(data["weight"])
+    return [node for node, _ in strength.most_common(n)]
+
+
+def _draw_edges(view: Graph, positions: Mapping[str, Any], axes: Axes) -> None:
+    for kind, colour in _COLOURS.items():
+        chosen = [(s, t) for s, t, k in view.edges(keys=True) if k == kind]
+        if not chosen:
+            continue
+        widths = [0.5 + math.log1p(view.edges[s, t, kind]["weight"]) for s, t in chosen]
+        nx.draw_networkx_edges(
+            view,
+            positions,
+            edgelist=chosen,
+            width=widths,
+            edge_color=colour,
+            arrows=True,
+            arrowstyle="-" if kind == "member_with" else "-|>",
+            connectionstyle=f"arc3,rad={_BEND[kind]}",
+            ax=axes,
+        )
+
+
+def _node_colour(data: dict[str, object]) -> str:
+    if data["kind"] == "not a participant":
+        return _NODE_COLOURS["not a participant"]
+    return _NODE_COLOURS["public" if data["public"] else "person"]
+
+
+def _legend() -> list[object]:
+    from matplotlib.lines import Line2D
+
+    lines: list[object] = [
+        Line2D([0], [0], color=colour, lw=2, label=kind.replace("_", " "))
+        for kind, colour in _COLOURS.items()
+    ]
+    lines += [
+        Line2D([0], [0], marker="o", color="w", markerfacecolor=colour, markersize=8, label=name)
+        for name, colour in (
+            ("public figure", _NODE_COLOURS["public"]),
+            ("private individual", _NODE_COLOURS["person"]),
+            ("never writes", _NODE_COLOURS["not a participant"]),
+        )
+    ]
+    return lines
