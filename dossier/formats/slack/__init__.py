@@ -35,6 +35,9 @@ _DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 # In a head cut before the first message ends: the two fields every message has.
 _MESSAGE_TYPE = re.compile(rb'"type"\s*:\s*"message"')
 _MESSAGE_TS = re.compile(rb'"ts"\s*:\s*"\d{9,12}\.\d+"')
+_LEADING = b"\xef\xbb\xbf \t\r\n"
+# Just above the registry's threshold: any format that is sure of the file wins.
+_DOUBTFUL = 0.35
 
 # Why a piece of a day file is not a message.
 _NOT_A_MESSAGE = {
@@ -73,18 +76,25 @@ class SlackFormat:
 
 
 def sniff(head: bytes, filename: str) -> float:
-    """A day file is a JSON list whose first element is a Slack message object."""
+    """A day file is a JSON list whose first element is a Slack message object.
+
+    Other JSON named like a day file ("2020-01-31.json") is claimed with little confidence,
+    so that a spoilt day file is reported with what is wrong with it rather than kept as an
+    unread file beside the channel's other days.
+    """
+    day_named = _DAY_FILE.match(filename) is not None
+    doubtful = _DOUBTFUL if day_named and head.lstrip(_LEADING)[:1] in (b"[", b"{") else 0.0
     for piece in array_pieces(io.BytesIO(head)):
         if piece.kind == "element":
-            return 0.95 if is_message(_decoded(piece)) else 0.0
+            return 0.95 if is_message(_decoded_or_none(piece)) else doubtful
         if piece.kind == "cut":  # the first message is longer than the head
             if not _MESSAGE_TYPE.search(piece.raw):
-                return 0.0
-            return 0.7 if _MESSAGE_TS.search(piece.raw) or _DAY_FILE.match(filename) else 0.0
-        if piece.kind == "not-array":
-            return 0.0
-    # An empty list: a day with no messages, if the file is named like a day.
-    return 0.5 if _DAY_FILE.match(filename) else 0.0
+                return doubtful
+            return 0.7 if _MESSAGE_TS.search(piece.raw) or day_named else doubtful
+        if piece.kind != "unclosed":
+            break
+    # An empty list is a day with nothing said, when the file is named like a day.
+    return 0.5 if day_named and head.strip(_LEADING) == b"[]" else doubtful
 
 
 def parse(stream: BinaryIO, options: ParseOptions) -> Iterator[ParseRecord]:
@@ -114,6 +124,13 @@ def _element(piece: Piece, chat: Chat, ws: Workspace) -> Iterator[ParseRecord]:
 
 def _decoded(piece: Piece) -> object:
     return json.loads(piece.raw.decode("utf-8"))
+
+
+def _decoded_or_none(piece: Piece) -> object:
+    try:
+        return _decoded(piece)
+    except (ValueError, UnicodeError):
+        return None
 
 
 def _piece_issue(piece: Piece, reason: str | None = None) -> ParseIssue:

@@ -19,6 +19,7 @@ CHUNK = 1 << 20
 # A whole string, the start of a string that goes on past the buffer, or a bracket.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]', re.DOTALL)
 _BLANK = b" \t\r\n"
+_SEPARATORS = b", \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 
 PieceKind = Literal[
@@ -167,9 +168,11 @@ class _Scanner:
         return self._stray_piece(self.gap, until)
 
     def _stray_piece(self, start: int, end: int) -> Piece:
-        """A stray piece, without the commas and blanks that lead up to it."""
+        """A stray piece, without the commas and blanks around it."""
         text = self.window.text(start, end)
-        return self._piece("stray", start + len(text) - len(text.lstrip(b", \t\r\n")), end)
+        lead = len(text) - len(text.lstrip(_SEPARATORS))
+        trail = len(text) - len(text.rstrip(_SEPARATORS))
+        return self._piece("stray", start + lead, end - trail)
 
     def _at_end(self) -> Iterator[Piece]:
         end = self.window.end

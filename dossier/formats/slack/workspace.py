@@ -114,7 +114,7 @@ def _decode(files: Mapping[str, bytes | None]) -> Workspace:
             ParseIssue(
                 "users.json was not found beside this export (or could not be read): people "
                 "are shown by their Slack user ids instead of their names",
-                "",
+                "(looked for ../users.json beside this day file's folder)",
             )
         )
         ws.notes.append(SourceFact("slack_users", "missing"))
