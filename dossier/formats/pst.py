@@ -4,9 +4,11 @@ Every folder is walked; every item (mail, but also appointments, contacts, distr
 free/busy data ...) becomes one ``EmailRecord`` with ``parsed`` set, its folder path in
 ``folder`` ("Top of Personal Folders/Inbox/Sub") and ``"<folder>#<node id>"`` in ``item``. The
 node id is the item's identifier inside the file, so it is the same on every run. The message
-class is in ``extra["message_class"]``. A folder or item libpff cannot read becomes a
-``ParseIssue`` and the walk goes on. libpff reads through the stream it is given, so the file
-is never held in memory.
+class is in ``extra["message_class"]``. Teams chat messages kept in the mailbox (message
+class ``IPM.SkypeTeams.*``) are not emails: they come out as chat ``MessageRecord`` objects of
+the platform ``chat_platform`` (see ``dossier.formats.outlook.teams``). A folder or item libpff
+cannot read becomes a ``ParseIssue`` and the walk goes on. libpff reads through the stream it
+is given, so the file is never held in memory.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pypff
 from dossier.email.model import Address, Part
 from dossier.formats.base import ParseOptions
 from dossier.formats.outlook.build import Mapi, build
+from dossier.formats.outlook.teams import TeamsItem, is_teams_class, teams_record
 from dossier.formats.outlook.text import guess_type
 from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
 
@@ -29,6 +32,8 @@ _CONTENT_TYPES = {b"SM": "pst", b"SO": "ost"}
 # MAPI property tags (without their type) read from an item's record set.
 PR_MESSAGE_CLASS = 0x001A
 PR_SUBJECT = 0x0037
+PR_CONVERSATION_TOPIC = 0x0070
+PR_CONVERSATION_ID = 0x3013
 PR_SENDER_NAME = 0x0C1A
 PR_SENDER_EMAIL = 0x0C1F
 PR_SENDER_SMTP = 0x5D01
@@ -55,6 +60,8 @@ _ENCRYPTION = {0: "none", 1: "compressible", 2: "high"}
 class PstFormat:
     name = "pst"
     platform = "email"
+    # Teams chats kept in a mailbox come out as chat messages of this platform.
+    chat_platform = "teams"
     companion_names: frozenset[str] = frozenset()
 
     def sniff(self, head: bytes, filename: str) -> float:
@@ -136,11 +143,11 @@ def _walk(folder: Any, path: str, size: int) -> Iterator[ParseRecord]:
         where = f"{path or '/'} item {index + 1}"
         try:
             item = folder.get_sub_message(index)
-            record = _record(item, path, size)
+            records = _item_records(item, path, size)
         except Exception as exc:
             yield _issue(f"{where}: unreadable ({_why(exc)})", where)
             continue
-        yield record
+        yield from records
     try:
         subfolders = folder.get_number_of_sub_folders()
     except Exception as exc:
@@ -216,10 +223,21 @@ def _call(item: Any, method: str, mapi: Mapi) -> Any:
         return None
 
 
-def _record(item: Any, folder: str, size: int) -> EmailRecord:
+def _item_records(item: Any, folder: str, size: int) -> list[ParseRecord]:
+    """An email, or a Teams chat message (with what could not be read of it)."""
     props = _Props(item)
+    message_class = props.text(PR_MESSAGE_CLASS)
+    if not is_teams_class(message_class):
+        return [_record(item, props, message_class, folder, size)]
+    mapi = Mapi()  # collects what libpff could not read
+    teams = _teams_item(item, props, folder, message_class, mapi)
+    where = f"{folder or '/'}#{teams.node_id}"
+    return [teams_record(teams), *(_issue(f"{where}: {text}", where) for text in mapi.issues)]
+
+
+def _record(item: Any, props: _Props, message_class: str, folder: str, size: int) -> EmailRecord:
     mapi = Mapi(subject=_subject(props.text(PR_SUBJECT)))
-    mapi.extra["message_class"] = props.text(PR_MESSAGE_CLASS)
+    mapi.extra["message_class"] = message_class
     mapi.extra["pst_folder"] = folder
     name = props.text(PR_SENDER_NAME) or props.text(PR_SENT_REPRESENTING_NAME)
     addr = (
@@ -254,6 +272,49 @@ def _record(item: Any, folder: str, size: int) -> EmailRecord:
         item=f"{folder}#{identifier}",
         parsed=build(headers if isinstance(headers, str) else "", mapi),
     )
+
+
+def _teams_item(item: Any, props: _Props, folder: str, message_class: str, mapi: Mapi) -> TeamsItem:
+    """The values a Teams chat record needs, read from a libpff item."""
+    _dates(item, mapi)
+    codepage = props.integer(PR_MESSAGE_CODEPAGE)
+    html = _call(item, "get_html_body", mapi)
+    conversation = props.entry(PR_CONVERSATION_ID)
+    try:
+        conversation_id = conversation.get_data().hex() if conversation is not None else ""
+    except Exception:
+        conversation_id = ""
+    return TeamsItem(
+        message_class=message_class,
+        folder=folder,
+        node_id=item.get_identifier(),
+        sender_name=props.text(PR_SENDER_NAME) or props.text(PR_SENT_REPRESENTING_NAME),
+        sender_address=props.text(PR_SENDER_SMTP)
+        or props.text(PR_SENDER_EMAIL)
+        or props.text(PR_SENT_REPRESENTING_EMAIL),
+        sent=mapi.sent,
+        sent_property=mapi.sent_property,
+        text=_decode(_call(item, "get_plain_text_body", mapi), codepage),
+        html=_decode(html, codepage) if html else "",
+        topic=props.text(PR_CONVERSATION_TOPIC),
+        subject=_subject(props.text(PR_SUBJECT)),
+        conversation_id=conversation_id,
+        message_id=props.text(PR_INTERNET_MESSAGE_ID),
+        attachments=_attachment_names(item, mapi),
+    )
+
+
+def _attachment_names(item: Any, mapi: Mapi) -> tuple[str, ...]:
+    names = []
+    for index in range(_call(item, "get_number_of_attachments", mapi) or 0):
+        try:
+            props = _Props(item.get_attachment(index))
+        except Exception as exc:
+            mapi.issues.append(f"attachment {index + 1} unreadable: {_why(exc)}")
+            continue
+        name = props.text(PR_ATTACH_LONG_FILENAME) or props.text(PR_ATTACH_FILENAME)
+        names.append(name or props.text(PR_DISPLAY_NAME) or f"attachment-{index + 1}")
+    return tuple(names)
 
 
 def _dates(item: Any, mapi: Mapi) -> None:

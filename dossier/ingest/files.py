@@ -20,11 +20,13 @@ from dossier.ingest.archives import ArchiveIngest
 from dossier.ingest.chat import ChatContext, ChatResult, load_chat
 from dossier.ingest.entries import Entry
 from dossier.ingest.mail import MailContext, MailResult, load_mail
+from dossier.ingest.mailbox_chats import ChatsAside, chat_platform, load_mailbox_chats
 from dossier.ingest.merge import fold_same_messages, merge_into_existing
 from dossier.ingest.prefetch import MAX_BYTES as PREFETCH_MAX_BYTES
 from dossier.ingest.prefetch import MIN_FILES as PREFETCH_MIN_FILES
 from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
 from dossier.ingest.report import IngestSummary, Progress
+from dossier.model import MessageRecord
 from dossier.timeutil import now_iso
 
 if TYPE_CHECKING:
@@ -276,9 +278,13 @@ class GroupIngest(ArchiveIngest):
             unthreaded=self._unthreaded,
         )
         prepared = self._prepared.get(entry.path, sha) if self._prepared and entry.on_disk else None
+        chats: list[MessageRecord] = []  # chat messages the mailbox holds (Teams in a .pst)
+        reader = ChatsAside(fmt, chats) if chat_platform(fmt) else fmt
         result = load_mail(
-            self.case, fmt, lambda: self._reopen(entry, sha), entry.name, ctx, prepared
+            self.case, reader, lambda: self._reopen(entry, sha), entry.name, ctx, prepared
         )
+        if chats:
+            self._load_mailbox_chats(entry, fmt, sha, source_id, chats, result)
         status, error = "ok", None
         stored = result.messages + result.duplicates
         if stored == 0:
@@ -299,6 +305,30 @@ class GroupIngest(ArchiveIngest):
         self.summary.near_duplicates += result.near_duplicates
         self.emails_loaded = True
         return result
+
+    def _load_mailbox_chats(
+        self,
+        entry: Entry,
+        fmt: MessageFormat,
+        sha: str,
+        source_id: int,
+        chats: list[MessageRecord],
+        result: MailResult,
+    ) -> None:
+        """Store a mailbox's chat messages as chats of the same source; count them with its
+        emails."""
+        ctx = ChatContext(
+            source_id=source_id,
+            source_sha=sha,
+            identity_context=self.options.custodian or sha,
+            tz=self.tz,
+            attachment_sources={},
+            options=ParseOptions(location=entry.location),
+        )
+        chat, merged = load_mailbox_chats(self.store, fmt, chats, entry.name, ctx, self.summary)
+        result.messages += chat.messages - merged
+        result.duplicates += merged
+        result.issues += chat.issues
 
     def _root_sha(self, parent_id: int | None, sha: str) -> str:
         """Names are per phone: a chat inside an archive belongs to the archive's phone."""

@@ -11,11 +11,12 @@ Public API: ``CSV``, ``JSONL`` (``dossier.formats.base.MessageFormat`` objects),
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from dossier.formats.base import ParseOptions, few_collections
-from dossier.formats.tabular.csvformat import check_csv, parse_csv
+from dossier.formats.tabular.csvformat import parse_csv
 from dossier.formats.tabular.jsonl import check_jsonl, parse_jsonl
 from dossier.formats.tabular.mapping import (
     FIXED,
@@ -44,17 +45,19 @@ _FORCED_ONLY = 0.1
 PLATFORM = "tabular"  # one platform for both: the same account ids whichever file they are in
 
 Parser = Callable[[BinaryIO, str, ParseOptions], Iterator[ParseRecord]]
-Checker = Callable[[BinaryIO, dict[str, str]], list[str]]
+Checker = Callable[[BinaryIO, dict[str, str]], None]
+# Records read to check a mapping before ingest: enough to meet a wrong time format.
+CHECKED_RECORDS = 50
 
 
 class TableFormat:
     platform = PLATFORM
     companion_names: frozenset[str] = frozenset()
 
-    def __init__(self, name: str, parser: Parser, checker: Checker) -> None:
+    def __init__(self, name: str, parser: Parser, checker: Checker | None = None) -> None:
         self.name = name
         self._parser = parser
-        self.check = checker
+        self._checker = checker
 
     def sniff(self, head: bytes, filename: str) -> float:
         if not head:
@@ -67,13 +70,23 @@ class TableFormat:
     ) -> Iterator[ParseRecord]:
         return few_collections(self._parser(stream, filename, options))
 
+    def check(self, stream: BinaryIO, settings: dict[str, str]) -> None:
+        """Check a mapping against a file before anything is stored: its columns (CSV) or keys
+        (JSONL), and that its first times fit the time format. Raises ``MappingError`` saying
+        what the file has when the mapping does not fit. ``stream`` must be seekable."""
+        if self._checker is not None:
+            self._checker(stream, settings)
+            stream.seek(0)
+        records = self.parse(stream, "", ParseOptions(settings=settings))
+        for _ in itertools.islice(records, CHECKED_RECORDS):
+            pass
 
-CSV = TableFormat("csv", parse_csv, check_csv)
+
+CSV = TableFormat("csv", parse_csv)
 JSONL = TableFormat("jsonl", parse_jsonl, check_jsonl)
 TABLE_FORMATS = {CSV.name: CSV, JSONL.name: JSONL}
 
 
-def check_file(format_name: str, stream: BinaryIO, settings: dict[str, str]) -> list[str]:
-    """Check a mapping against a file's columns (CSV) or keys (JSONL) before ingest; returns
-    them. Raises ``MappingError`` with what the file has when the mapping does not fit."""
-    return TABLE_FORMATS[format_name].check(stream, settings)
+def check_file(format_name: str, stream: BinaryIO, settings: dict[str, str]) -> None:
+    """Check a mapping against a file before ingest (see ``TableFormat.check``)."""
+    TABLE_FORMATS[format_name].check(stream, settings)

@@ -46,7 +46,8 @@ class Columns:
         listed = ", ".join(repr(name) for name in self.names)
         raise MappingError(
             f"The file has no column {ref!r}. Its columns are: {listed}.",
-            "use one of these names (or #N for the N-th column) in the mapping",
+            "use one of these names (or #N for the N-th column) in the mapping; if the "
+            "names are on a later row, give --map header_row=N",
         )
 
 
@@ -64,14 +65,6 @@ def parse_csv(stream: BinaryIO, filename: str, options: ParseOptions) -> Iterato
     for record in records:
         yield from _row(record, columns, emitter)
     emitter.finish()
-
-
-def check_csv(stream: BinaryIO, settings: dict[str, str]) -> list[str]:
-    """The file's column names, after checking the mapping against them (MappingError)."""
-    mapping = Mapping.from_settings(settings, "csv")
-    records, _ = _records(stream, mapping)
-    columns, _, _ = _header(records, mapping)
-    return columns.names if columns else []
 
 
 def _records(stream: BinaryIO, mapping: Mapping) -> tuple[Iterator[Record], str]:

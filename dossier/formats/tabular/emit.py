@@ -7,7 +7,7 @@ times all fail, reading stops with an error that shows a time and suggests forma
 from __future__ import annotations
 
 from dossier.formats.tabular.mapping import Mapping, MappingError
-from dossier.formats.tabular.rows import Lookup, Place, RowProblem, RowReader
+from dossier.formats.tabular.rows import Lookup, Place, RowReader
 from dossier.formats.tabular.times import BadTime, suggest_formats
 from dossier.model import MessageRecord, ParseIssue
 
@@ -30,8 +30,6 @@ class Emitter:
         except BadTime as exc:
             self._time_failed(exc)
             return self.issue(f"the time cannot be read: {exc}", raw, place)
-        except RowProblem as exc:
-            return self.issue(str(exc), raw, place)
         self._read_a_time = True
         return record
 

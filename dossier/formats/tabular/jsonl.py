@@ -43,9 +43,9 @@ def parse_jsonl(stream: BinaryIO, filename: str, options: ParseOptions) -> Itera
     emitter.finish()
 
 
-def check_jsonl(stream: BinaryIO, settings: dict[str, str]) -> list[str]:
-    """The keys the first objects hold, after checking that the required fields the mapping
-    names are found in at least one of them (MappingError)."""
+def check_jsonl(stream: BinaryIO, settings: dict[str, str]) -> None:
+    """Check that the required fields the mapping names are keys of at least one of the first
+    objects (else a MappingError listing the keys they have)."""
     mapping = Mapping.from_settings(settings, "jsonl")
     lines, _ = _lines(stream, mapping)
     objects: list[dict[str, object]] = []
@@ -67,7 +67,6 @@ def check_jsonl(stream: BinaryIO, settings: dict[str, str]) -> list[str]:
                 f"(given for the {field}). Its keys are: {', '.join(keys)}.",
                 "use one of these keys (dotted for nested objects) in the mapping",
             )
-    return keys
 
 
 def _lines(stream: BinaryIO, mapping: Mapping) -> tuple[Iterator[Line], str]:

@@ -46,10 +46,6 @@ class Place(NamedTuple):
     byte_end: int
 
 
-class RowProblem(ValueError):
-    """A row that cannot become a message; it is reported as an issue with its raw text."""
-
-
 class RowReader:
     def __init__(self, mapping: Mapping, default_title: str) -> None:
         self.mapping = mapping
@@ -58,7 +54,7 @@ class RowReader:
         self._titles: dict[str, str] = {}  # conversation id -> the first title it came with
 
     def message(self, lookup: Lookup, place: Place, structure: str) -> MessageRecord:
-        """The row's message; ``RowProblem`` or ``times.BadTime`` when it cannot be one."""
+        """The row's message; ``times.BadTime`` when its time cannot be read."""
         cell = self._cell_getter(lookup)
         time_cell = cell("time")
         offset = cell("utc_offset")
