@@ -48,6 +48,7 @@ def _parse(stream: BinaryIO, options: ParseOptions) -> Iterator[ParseRecord]:
             current, count = chat, 0
             chats += 1
         elif isinstance(item, ParseIssue):
+            count += 1  # the chat is not known to be empty: something in it was not read
             yield item
         else:
             count += 1
