@@ -68,7 +68,10 @@ GENERAL_DAY_1 = [
         files=[{"id": "F1", "name": "plan.pdf", "url_private": "https://files.example/plan.pdf"}]),
     msg(300, "USLACKBOT", "This message was deleted.", subtype="tombstone"),
 ]  # fmt: skip
-GENERAL_DAY_2 = [msg(86400, "U3", "morning all")]
+GENERAL_DAY_2 = [
+    msg(86400, "U3", "morning all"),
+    msg(86460, "U2", "following up on the budget thread", thread_ts=ts(0)),
+]
 
 
 def export_files(changes: dict[str, bytes | None] | None = None) -> dict[str, bytes]:
@@ -144,7 +147,7 @@ def shown(dossier: Callable[..., Any], case: Path, uid: str) -> dict[str, Any]:
 
 
 EXPECTED = {
-    "#general": 7,
+    "#general": 8,
     "#secret-plans": 1,
     "DM: Maria Lopez, Jon Park": 1,
     "Group DM: Maria Lopez, Jon Park, ana": 1,
@@ -176,18 +179,21 @@ def test_an_unpacked_export_reads_the_same_and_adds_nothing_to_the_zips_case(
     uids = {m["id"] for m in find(dossier, case, "after:2000-01-01")}
     ingested(tmp_path, dossier, write_zip(export_files(), tmp_path / "export.zip"))
     assert {m["id"] for m in find(dossier, case, "after:2000-01-01")} == uids
-    assert db(case).execute("SELECT count(*) FROM messages").fetchone()[0] == 10
+    assert db(case).execute("SELECT count(*) FROM messages").fetchone()[0] == 11
 
 
 def test_day_files_of_one_channel_are_one_conversation_whichever_run_reads_them(
     tmp_path: Path, dossier: Callable[..., Any]
 ) -> None:
-    first = write_folder(export_files({"general/2020-02-01.json": None}), tmp_path / "part1")
+    earlier = write_folder(export_files({"general/2020-02-01.json": None}), tmp_path / "part1")
     only_day_2 = {k: v for k, v in export_files().items() if not k.endswith("01-31.json")}
-    second = write_folder(only_day_2, tmp_path / "part2")
-    case = ingested(tmp_path, dossier, first)
-    ingested(tmp_path, dossier, second)
-    assert conversations(dossier, case)["#general"] == 7
+    later = write_folder(only_day_2, tmp_path / "part2")
+    case = ingested(tmp_path, dossier, later)  # the reply is read before what it answers
+    ingested(tmp_path, dossier, earlier)
+    assert conversations(dossier, case)["#general"] == 8
+    [parent] = find(dossier, case, "budget -following")
+    [reply] = find(dossier, case, "following")
+    assert shown(dossier, case, reply["id"])["chat"]["reply_to"] == parent["id"]
 
 
 def test_people_are_named_from_users_json_and_bots_by_their_name(
@@ -207,7 +213,7 @@ def test_the_body_is_kept_as_exported_and_the_readable_text_beside_it(
     tmp_path: Path, dossier: Callable[..., Any]
 ) -> None:
     case = ingested(tmp_path, dossier, write_folder(export_files(), tmp_path / "export"))
-    [parent] = find(dossier, case, "budget")
+    [parent] = find(dossier, case, "budget -following")
     assert parent["body"] == PARENT["text"]
     chat = shown(dossier, case, parent["id"])["chat"]
     assert chat["mentions"] == ["Jon Park", "ana"]
@@ -221,7 +227,7 @@ def test_edits_and_reactions_are_shown_with_who_reacted(
     tmp_path: Path, dossier: Callable[..., Any]
 ) -> None:
     case = ingested(tmp_path, dossier, write_folder(export_files(), tmp_path / "export"))
-    [parent] = find(dossier, case, "budget")
+    [parent] = find(dossier, case, "budget -following")
     assert parent["edited"] is True
     assert parent["sent_at_utc"] == "2020-01-31T08:00:00+00:00" and parent["tz"] == "+00:00"
     text = dossier("show", case, parent["id"]).out
@@ -235,7 +241,7 @@ def test_a_thread_reply_points_at_the_message_it_answers(
     tmp_path: Path, dossier: Callable[..., Any]
 ) -> None:
     case = ingested(tmp_path, dossier, write_folder(export_files(), tmp_path / "export"))
-    [parent] = find(dossier, case, "budget")
+    [parent] = find(dossier, case, "budget -following")
     [reply] = find(dossier, case, '"on it"')
     text = dossier("show", case, reply["id"]).out
     assert f"In reply to: {parent['id']}" in text
@@ -322,4 +328,74 @@ def test_the_case_stays_usable_from_the_python_api(tmp_path: Path) -> None:
 
     case = Case.create(tmp_path / "case", title="t", tz="UTC")
     summary = ingest(case, [write_zip(export_files(), tmp_path / "e.zip")])
-    assert summary.messages_new == 10 and summary.unrecognised == [] and summary.issues == 0
+    assert summary.messages_new == 11 and summary.unrecognised == [] and summary.issues == 0
+
+
+# --- markup and edit events, read directly -----------------------------------------------------
+
+
+def _parsed(messages: list[dict[str, Any]]) -> list[Any]:
+    from dossier.formats.base import ParseOptions
+    from dossier.model import MessageRecord
+
+    files = export_files()
+    root = {"users.json": files["users.json"], "channels.json": files["channels.json"]}
+    options = ParseOptions(
+        location="export/general/2020-01-31.json",
+        companion=lambda path: root.get(path.removeprefix("../")),
+    )
+    day = json.dumps(messages).encode()
+    records = SLACK.parse(io.BytesIO(day), "2020-01-31.json", options)
+    return [r for r in records if isinstance(r, MessageRecord)]
+
+
+def test_specials_channels_and_links_are_spelled_out_readably() -> None:
+    text = (
+        "<!here> ask <@U9|olduser> in <#C100> or mail <mailto:a@ex.org|a@ex.org>, "
+        "see <https://ex.org> and <!subteam^S1|@legal> &lt;3"
+    )
+    [record] = _parsed([msg(0, "U1", text)])
+    assert record.body == text
+    structure = json.loads(record.details.structure)
+    assert structure["resolved_text"] == (
+        "@here ask @olduser in #general or mail a@ex.org, see https://ex.org and @legal <3"
+    )
+    assert record.details.mentions == ("olduser",)
+    assert record.details.conversation_key == "C100" and record.conversation == "#general"
+
+
+def test_edit_and_delete_events_keep_what_changed() -> None:
+    changed = msg(
+        120,
+        None,
+        "",
+        subtype="message_changed",
+        hidden=True,
+        message={"type": "message", "user": "U2", "text": "fixed typo", "ts": ts(60),
+                 "edited": {"user": "U2", "ts": ts(120)}},
+        previous_message={"type": "message", "user": "U2", "text": "fixd typo", "ts": ts(60)},
+    )  # fmt: skip
+    deleted = msg(180, None, "", subtype="message_deleted", hidden=True, deleted_ts=ts(60))
+    edit, gone = _parsed([changed, deleted])
+    assert (edit.kind, edit.sender, edit.body, edit.edited) == (
+        "text",
+        "Jon Park",
+        "fixed typo",
+        True,
+    )
+    assert json.loads(edit.details.structure)["previous_message"]["text"] == "fixd typo"
+    assert edit.details.platform_id == ts(120)
+    assert gone.kind == "deleted"
+    assert json.loads(gone.details.structure)["deleted_ts"] == ts(60)
+
+
+def test_bots_are_named_by_their_profile_or_else_by_their_id() -> None:
+    named = msg(
+        0, None, "build green", subtype="bot_message", bot_id="B1", bot_profile={"name": "CI"}
+    )
+    unnamed = msg(60, None, "", subtype="bot_message", bot_id="B2",
+                  attachments=[{"pretext": "1 new commit", "fallback": "x"}])  # fmt: skip
+    first, second = _parsed([named, unnamed])
+    assert (first.sender, first.details.sender_id) == ("CI", "B1")
+    assert (second.sender, second.details.sender_id) == ("B2 (bot)", "B2")
+    assert json.loads(second.details.structure)["attachments_text"] == ["1 new commit"]

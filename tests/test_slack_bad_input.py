@@ -36,9 +36,9 @@ def test_without_users_json_messages_keep_the_user_ids_and_a_warning_says_why(
 ) -> None:
     export = write_zip(export_files({"users.json": None}), tmp_path / "export.zip")
     case = ingested(tmp_path, dossier, export)
-    assert db(case).execute("SELECT count(*) FROM messages").fetchone()[0] == 10
+    assert db(case).execute("SELECT count(*) FROM messages").fetchone()[0] == 11
     assert "DM: U1, U2" in conversations(dossier, case)
-    [budget] = find(dossier, case, "budget")
+    [budget] = find(dossier, case, "budget -following")
     assert budget["sender"] == "U1"
     reasons = {issue["reason"] for issue in issues(dossier, case)}
     assert any("users.json was not found" in reason for reason in reasons)
@@ -49,7 +49,7 @@ def test_a_users_json_that_is_not_json_is_reported_and_ids_are_used(
 ) -> None:
     export = write_folder(export_files({"users.json": b"[{oops"}), tmp_path / "export")
     case = ingested(tmp_path, dossier, export)
-    [budget] = find(dossier, case, "budget")
+    [budget] = find(dossier, case, "budget -following")
     assert budget["sender"] == "U1"
     reasons = [issue["reason"] for issue in issues(dossier, case)]
     assert any(r.startswith("users.json beside this export is not valid JSON") for r in reasons)
@@ -83,7 +83,7 @@ def test_valid_json_that_is_not_a_day_file_is_reported_not_taken_for_messages(
     result = dossier("ingest", tmp_path / "case", export)
     assert result.code == 0
     assert "2020-02-02.json" in result.err and "2020-02-03.json" in result.err
-    assert conversations(dossier, tmp_path / "case")["#general"] == 7
+    assert conversations(dossier, tmp_path / "case")["#general"] == 8
     raws = {i["raw"] for i in issues(dossier, tmp_path / "case")}
     assert '{"hello": "world"}' in raws and '{"name": "not a message"}' in raws
 
@@ -93,7 +93,7 @@ def test_an_empty_day_file_is_kept_and_said_to_hold_no_messages(
 ) -> None:
     export = write_folder(export_files({"general/2020-02-02.json": b"[]"}), tmp_path / "export")
     case = ingested(tmp_path, dossier, export)
-    assert conversations(dossier, case)["#general"] == 7
+    assert conversations(dossier, case)["#general"] == 8
     sources = json.loads(dossier("sources", case, "--json").out)
     [empty] = [s for s in sources if s["name"].endswith("2020-02-02.json")]
     assert empty["format"] == "slack" and empty["messages"] == 0
@@ -128,6 +128,6 @@ def test_a_day_file_read_alone_still_forms_its_channel_from_the_folder_name(
 ) -> None:
     root = write_folder(export_files(), tmp_path / "export")
     case = ingested(tmp_path, dossier, root / "general" / "2020-02-01.json")
-    assert conversations(dossier, case) == {"#general": 1}
+    assert conversations(dossier, case) == {"#general": 2}
     [morning] = find(dossier, case, "morning")
     assert morning["sender"] == "U3"  # users.json lies outside what was given

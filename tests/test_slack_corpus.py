@@ -66,7 +66,9 @@ def test_every_message_is_its_own_json_object_in_the_zip_member(
             source = found["source"]
             member = opened.read(source["file"].split("!/", 1)[1])
             start, end = source["bytes"]
-            assert json.loads(member[start:end])["ts"] == source["header_text"]
+            item = json.loads(member[start:end])
+            assert item["ts"] == source["header_text"]
+            assert item["text"] == found["body"]  # exactly as exported
 
 
 def test_the_unpacked_folder_gives_the_same_messages_with_the_same_ids(
