@@ -39,22 +39,22 @@ def _parse(stream: BinaryIO, options: ParseOptions) -> Iterator[ParseRecord]:
     walker = ExportWalker(stream)
     names = ChatNames(options.conversation)
     current: Chat | None = None
-    count = 0
+    items = 0  # in the current chat: messages, and entries that could not be read
     chats = 0
     for chat, item in walker.events():
         if item is None:  # a chat's messages begin
-            if current is not None and count == 0:
+            if current is not None and items == 0:
                 yield names.empty(current)
-            current, count = chat, 0
+            current, items = chat, 0
             chats += 1
         elif isinstance(item, ParseIssue):
-            count += 1  # the chat is not known to be empty: something in it was not read
+            items += 1
             yield item
         else:
-            count += 1
+            items += 1
             title, key = names.of(chat, item)
             yield convert(item, title, key)
-    if current is not None and count == 0:
+    if current is not None and items == 0:
         yield names.empty(current)
     yield SourceFact("telegram_chats", str(chats))
     if walker.owner is not None:

@@ -28,7 +28,6 @@ class Chat:
 
     fields: dict[str, Any] = field(default_factory=dict)  # name, type, id ... as read
     owner: str | None = None  # the exporting account's user id, when the export says
-    left: bool = False  # from "left_chats": a chat the account had left
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +90,7 @@ class ExportWalker:
                 yield from self._messages(chat)
             elif top and key in _CHAT_SECTIONS and cursor.peek() == "{":
                 cursor.pos += 1
-                yield from self._section(left=key == "left_chats")
+                yield from self._section()
             else:
                 value, _, _ = cursor.value()
                 self._remember(chat, key, value, top=top)
@@ -105,7 +104,7 @@ class ExportWalker:
         elif isinstance(key, str) and not isinstance(value, (dict, list)):
             chat.fields[key] = value
 
-    def _section(self, *, left: bool) -> Iterator[Event]:
+    def _section(self) -> Iterator[Event]:
         """``{"about": ..., "list": [chat, ...]}``, after its "{"."""
         cursor = self.cursor
         if cursor.peek() == "}":
@@ -116,20 +115,20 @@ class ExportWalker:
             cursor.expect(":")
             if key == "list" and cursor.peek() == "[":
                 cursor.pos += 1
-                yield from self._chats(left=left)
+                yield from self._chats()
             else:
                 cursor.value()
             if cursor.expect(",}") == "}":
                 return
 
-    def _chats(self, *, left: bool) -> Iterator[Event]:
+    def _chats(self) -> Iterator[Event]:
         cursor = self.cursor
         if cursor.peek() == "]":
             cursor.pos += 1
             return
         while True:
             cursor.expect("{")
-            yield from self._object(Chat(owner=self.owner, left=left), top=False)
+            yield from self._object(Chat(owner=self.owner), top=False)
             if cursor.expect(",]") == "]":
                 return
 
