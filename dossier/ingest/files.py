@@ -9,9 +9,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from dossier.email.dkim import load_keys
+from dossier.email.dkim import KeyStore, load_keys
 from dossier.errors import DossierError
 from dossier.formats import registry
 from dossier.formats.archive import is_zip
@@ -20,6 +21,7 @@ from dossier.ingest.archives import ArchiveIngest
 from dossier.ingest.chat import ChatContext, ChatResult, load_chat
 from dossier.ingest.entries import Entry
 from dossier.ingest.mail import MailContext, MailResult, load_mail
+from dossier.ingest.mailbatch import MailBatch
 from dossier.ingest.mailbox_chats import ChatsAside, chat_platform, load_mailbox_chats
 from dossier.ingest.merge import fold_same_messages, merge_into_existing
 from dossier.ingest.prefetch import MAX_BYTES as PREFETCH_MAX_BYTES
@@ -83,12 +85,24 @@ class GroupIngest(ArchiveIngest):
                 beside[entry.name] = source_id
                 beside[entry.location] = source_id  # for paths a chat gives
             self._done(entry)
-        prefetch = _prefetch_for(chats)
+        prefetch = _prefetch_for(chats, self.dkim_keys)
+
+        def one(entry: Entry, fmt: MessageFormat) -> None:
+            self._ingest_chat(entry, fmt, parent_id, beside, title or _folder_title(entry))
+            self._done(entry)
+
+        mail = self._mail_batch(prefetch, parent_id, one)
         try:
             for entry, fmt in chats:
                 self._prepared = prefetch
-                self._ingest_chat(entry, fmt, parent_id, beside, title or _folder_title(entry))
-                self._done(entry)
+                if mail is not None and mail.take(entry, fmt):
+                    continue  # stored with the next batch of one-email files
+                if mail is not None:
+                    mail.flush()  # the case sees the files in order
+                one(entry, fmt)
+            if mail is not None:
+                mail.flush()
+                self.emails_loaded |= mail.stored > 0
         finally:
             self._prepared = None
             if prefetch is not None:
@@ -268,6 +282,27 @@ class GroupIngest(ArchiveIngest):
             )
         return result
 
+    def _mail_batch(
+        self,
+        prefetch: MailPrefetch | None,
+        parent_id: int | None,
+        one: Callable[[Entry, MessageFormat], None],
+    ) -> MailBatch | None:
+        """Where the group's one-email files go, to be stored many at a time."""
+        if prefetch is None:
+            return None
+        return MailBatch(
+            self.store,
+            prefetch,
+            self.summary,
+            self.options.custodian,
+            self.tz,
+            parent_id,
+            lambda entry: _mail_folder("eml", entry),
+            one,
+            self._done,
+        )
+
     def _load_mail(self, entry: Entry, fmt: MessageFormat, sha: str, source_id: int) -> MailResult:
         ctx = MailContext(
             source_id=source_id,
@@ -338,8 +373,10 @@ class GroupIngest(ArchiveIngest):
         return sha
 
 
-def _prefetch_for(chats: list[tuple[Entry, MessageFormat]]) -> MailPrefetch | None:
-    """A worker that parses the group's small email files ahead, when there are many."""
+def _prefetch_for(
+    chats: list[tuple[Entry, MessageFormat]], dkim_keys: KeyStore | None
+) -> MailPrefetch | None:
+    """Workers that parse the group's small email files ahead, when there are many."""
     jobs = [
         (entry.path, fmt.name)
         for entry, fmt in chats
@@ -347,7 +384,7 @@ def _prefetch_for(chats: list[tuple[Entry, MessageFormat]]) -> MailPrefetch | No
     ]
     if len(jobs) < PREFETCH_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return MailPrefetch(jobs)
+    return MailPrefetch(jobs, dkim_keys)
 
 
 def _mail_folder(format_name: str, entry: Entry) -> str:

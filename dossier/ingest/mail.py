@@ -160,6 +160,82 @@ def _text_key(text: str) -> str:
     return " ".join(search_text(text).split()).casefold()
 
 
+# How an address is looked up as an identity: (kind, value, context, display name).
+IdentityKey = tuple[str, str, str, str]
+IssueRow = tuple[str, str, str, int | None, int | None, int | None]
+
+
+def identity_key(address: Address, source_sha: str) -> IdentityKey | None:
+    """An address's identity: the address itself, else a bare name (per source), else none."""
+    if address.address:
+        return ("email", address.address.lower(), "", address.name or address.address)
+    if address.name:
+        return ("name", address.name, source_sha, address.name)
+    return None
+
+
+def recipient_keys(mail: ParsedEmail, source_sha: str) -> list[tuple[str, int, IdentityKey]]:
+    """(role, position, identity) for From, To, Cc, Bcc and Reply-To, in that order."""
+    rows: list[tuple[str, int, IdentityKey]] = []
+    groups = (
+        ("from", (mail.sender,) if mail.sender else ()),
+        ("to", mail.to),
+        ("cc", mail.cc),
+        ("bcc", mail.bcc),
+        ("reply-to", mail.reply_to),
+    )
+    for role, addresses in groups:
+        for position, address in enumerate(addresses):
+            key = identity_key(address, source_sha)
+            if key is not None:
+                rows.append((role, position, key))
+    return rows
+
+
+def message_uid(source_sha: str, record: EmailRecord) -> str:
+    """Stable: the file's hash, where the email starts in it, and the item inside it if any."""
+    uid = f"m{source_sha[:10]}-{record.byte_start}"
+    if record.item:
+        uid += "-" + hashlib.blake2b(record.item.encode(), digest_size=4).hexdigest()
+    return uid
+
+
+def searchable_text(mail: ParsedEmail, attachment_texts: list[str]) -> str:
+    """What the full-text index sees: subject, body and the text read from attachments."""
+    return search_text("\n\n".join([mail.subject, mail.text, *attachment_texts]))
+
+
+def sent_time(mail: ParsedEmail) -> tuple[int, str]:
+    """(epoch seconds, time flags): 0 and "no-date" when the Date header gave no time."""
+    if mail.date_utc is None:
+        return 0, "no-date"
+    return mail.date_utc, ""
+
+
+def record_issue_row(issue: ParseIssue) -> IssueRow:
+    return (
+        issue.severity,
+        issue.reason,
+        issue.raw[:4096],
+        issue.line_start,
+        issue.line_end,
+        issue.byte_start,
+    )
+
+
+def email_issue_row(record: EmailRecord, reason: str) -> IssueRow:
+    """A problem with one email, placed by its item or byte range."""
+    where = record.item or f"bytes {record.byte_start}-{record.byte_end}"
+    return (
+        "warning",
+        f"{where}: {reason}",
+        "",
+        record.line_start,
+        record.line_end,
+        record.byte_start,
+    )
+
+
 class _MailLoader:
     def __init__(self, case: Case, fmt: MessageFormat, ctx: MailContext) -> None:
         self.case = case
@@ -171,7 +247,7 @@ class _MailLoader:
             UNTHREADED, "email", "(unthreaded)", now_iso()
         )
         ctx.unthreaded = self.conversation
-        self.issues: list[tuple[object, ...]] = []
+        self.issues: list[IssueRow] = []
 
     def run(self, records: Iterator[object]) -> MailResult:
         self.next_id = first_id = self.store.max_message_id() + 1
@@ -179,16 +255,7 @@ class _MailLoader:
             if isinstance(record, EmailRecord):
                 self._email(record)
             elif isinstance(record, ParseIssue):
-                self.issues.append(
-                    (
-                        record.severity,
-                        record.reason,
-                        record.raw[:4096],
-                        record.line_start,
-                        record.line_end,
-                        record.byte_start,
-                    )
-                )
+                self.issues.append(record_issue_row(record))
             elif isinstance(record, SourceFact):
                 self.result.facts[record.key] = record.value
         self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
@@ -278,12 +345,9 @@ class _MailLoader:
             for n, part in enumerate(mail.parts, 1)
         ]
         texts = [text for _, _, _, text in files if text]
-        searchable = search_text("\n\n".join([mail.subject, mail.text, *texts]))
-        uid = f"m{self.ctx.source_sha[:10]}-{record.byte_start}"
-        if record.item:
-            uid += "-" + hashlib.blake2b(record.item.encode(), digest_size=4).hexdigest()
-        sent_at = mail.date_utc if mail.date_utc is not None else 0
-        flags = "" if mail.date_utc is not None else "no-date"
+        searchable = searchable_text(mail, texts)
+        uid = message_uid(self.ctx.source_sha, record)
+        sent_at, flags = sent_time(mail)
         if parent is not None and store.uid_exists(uid):
             uid += f"-{message_id}"
         dkim, dkim_detail = "unchecked", None
@@ -341,31 +405,20 @@ class _MailLoader:
         return self._identity(mail.sender) if mail.sender else None
 
     def _identity(self, address: Address) -> int | None:
-        if address.address:
-            return self.store.identity(
-                "email", address.address.lower(), "", display=address.name or address.address
-            )
-        if address.name:
-            return self.store.identity(
-                "name", address.name, self.ctx.source_sha, display=address.name
-            )
-        return None
+        key = identity_key(address, self.ctx.source_sha)
+        if key is None:
+            return None
+        kind, value, context, display = key
+        return self.store.identity(kind, value, context, display=display)
 
     def _recipients(self, mail: ParsedEmail) -> list[tuple[str, int, int]]:
-        rows: list[tuple[str, int, int]] = []
-        groups = (
-            ("from", (mail.sender,) if mail.sender else ()),
-            ("to", mail.to),
-            ("cc", mail.cc),
-            ("bcc", mail.bcc),
-            ("reply-to", mail.reply_to),
-        )
-        for role, addresses in groups:
-            for position, address in enumerate(addresses):
-                identity = self._identity(address)
-                if identity is not None:
-                    rows.append((role, identity, position))
-        return rows
+        store = self.store
+        return [
+            (role, store.identity(kind, value, context, display=display), position)
+            for role, position, (kind, value, context, display) in recipient_keys(
+                mail, self.ctx.source_sha
+            )
+        ]
 
     def _attachment(
         self, filename: str, payload: bytes, content_type: str, number: int
@@ -389,17 +442,7 @@ class _MailLoader:
         return name, source_id, content_type, attachment_text(name, content_type, payload)
 
     def _issue(self, record: EmailRecord, reason: str) -> None:
-        where = record.item or f"bytes {record.byte_start}-{record.byte_end}"
-        self.issues.append(
-            (
-                "warning",
-                f"{where}: {reason}",
-                "",
-                record.line_start,
-                record.line_end,
-                record.byte_start,
-            )
-        )
+        self.issues.append(email_issue_row(record, reason))
 
 
 def _outlook_items(payload: bytes) -> Iterator[ParsedEmail]:

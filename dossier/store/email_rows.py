@@ -8,6 +8,22 @@ from typing import Any
 
 MessageRow = tuple[Any, ...]
 
+_INSERT_MESSAGE = (
+    "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
+    " sent_at, local_text, tz, has_seconds, time_flags, edited, source_id, line_start,"
+    " line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?, ?)"
+)
+_INSERT_EMAIL = (
+    "INSERT INTO emails(message_id, subject, header_message_id, in_reply_to, refs,"
+    " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id,"
+    " dkim, dkim_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_COPY = (
+    "INSERT OR IGNORE INTO further_copies(message_id, source_id, sender_id, header_text,"
+    " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
 
 class EmailRows:
     conn: sqlite3.Connection
@@ -41,8 +57,7 @@ class EmailRows:
         byte_end: int,
     ) -> None:
         self.conn.execute(
-            "INSERT OR IGNORE INTO further_copies(message_id, source_id, sender_id, header_text,"
-            " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_COPY,
             (
                 message_id,
                 source_id,
@@ -57,18 +72,98 @@ class EmailRows:
 
     def insert_email_message(self, message: MessageRow, email: tuple[Any, ...]) -> None:
         """A message row (see insert_local_messages, with case ids) and its emails row."""
-        self.conn.execute(
-            "INSERT INTO messages(id, uid, conversation_id, kind, sender_id, body, body_search,"
-            " sent_at, local_text, tz, has_seconds, time_flags, edited, source_id, line_start,"
-            " line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?, ?)",
-            message,
+        self.conn.execute(_INSERT_MESSAGE, message)
+        self.conn.execute(_INSERT_EMAIL, email)
+
+    # --- many emails at once (see dossier.ingest.mailbatch) ---------------------------------
+
+    def max_source_id(self) -> int:
+        row = self.conn.execute("SELECT max(id) FROM sources").fetchone()
+        return int(row[0] or 0)
+
+    def emails_by_content(self, content_hashes: Sequence[str]) -> dict[str, int]:
+        """The first email (lowest id, as ``email_by_content``) with each content hash."""
+        found: dict[str, int] = {}
+        for start in range(0, len(content_hashes), 500):
+            chunk = content_hashes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for chash, message_id in self.conn.execute(
+                f"SELECT content_hash, min(message_id) FROM emails WHERE content_hash IN ({marks})"
+                " GROUP BY content_hash",
+                tuple(chunk),
+            ):
+                found[str(chash)] = int(message_id)
+        return found
+
+    def near_duplicates_between(self, first_id: int, last_id: int) -> int:
+        """Emails with ids first_id..last_id whose text an earlier email has (any headers)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM emails e WHERE e.message_id BETWEEN ? AND ? AND EXISTS"
+            " (SELECT 1 FROM emails o WHERE o.text_hash = e.text_hash"
+            "  AND o.message_id < e.message_id)",
+            (first_id, last_id),
+        ).fetchone()
+        return int(row[0])
+
+    def put_blobs(self, rows: Sequence[tuple[str, int, bytes]]) -> None:
+        """Rows of (sha256, size, data)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO blobs(sha256, size, data) VALUES (?, ?, ?)", rows
         )
-        self.conn.execute(
-            "INSERT INTO emails(message_id, subject, header_message_id, in_reply_to, refs,"
-            " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id,"
-            " dkim, dkim_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            email,
+
+    def add_mail_sources(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Rows of (id, sha256, name, size, format, parent_id, tz, ingested_at, message_count,
+        new_count, merged_count, issue_count): files of emails read and stored whole."""
+        self.conn.executemany(
+            "INSERT INTO sources(id, sha256, name, size, role, format, status, parent_id,"
+            " stored, tz, ingested_at, message_count, new_count, merged_count, issue_count)"
+            " VALUES (?, ?, ?, ?, 'messages', ?, 'ok', ?, 1, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def add_custody_rows(self, rows: Sequence[tuple[int, str | None, str, str]]) -> None:
+        """Rows of (source_id, custodian, path, supplied_at)."""
+        self.conn.executemany(
+            "INSERT INTO custody(source_id, custodian, path, supplied_at) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+    def add_issue_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Rows of (source_id, severity, reason, raw, line_start, line_end, byte_start)."""
+        self.conn.executemany(
+            "INSERT INTO parse_issues(source_id, severity, reason, raw, line_start, line_end,"
+            " byte_start) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def add_fact_rows(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Rows of (source_id, key, value)."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO source_facts(source_id, key, value) VALUES (?, ?, ?)", rows
+        )
+
+    def insert_email_messages(
+        self, messages: Sequence[MessageRow], emails: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Many ``insert_email_message`` at once."""
+        self.conn.executemany(_INSERT_MESSAGE, messages)
+        self.conn.executemany(_INSERT_EMAIL, emails)
+
+    def insert_recipient_rows(self, rows: Sequence[tuple[int, str, int, int]]) -> None:
+        """Rows of (message_id, role, identity_id, position)."""
+        self.conn.executemany(
+            "INSERT INTO recipients(message_id, role, identity_id, position) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+    def add_further_copies(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Rows in the order of ``add_further_copy``'s arguments."""
+        self.conn.executemany(_INSERT_COPY, rows)
+
+    def set_dkim_rows(self, rows: Sequence[tuple[str, str | None, int]]) -> None:
+        """Rows of (status, detail, message_id)."""
+        self.conn.executemany(
+            "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?", rows
         )
 
     def get_dkim(self, message_id: int) -> tuple[str, str | None]:

@@ -1,0 +1,261 @@
+"""Store many one-email files at once: a few statements per table for hundreds of files.
+
+The files of a mail folder come back from the prefetch workers with their rows ready
+(``mailready``). Written one file at a time, each costs a savepoint and some fifteen
+statements; here the files of a batch are written together, each table with one
+``executemany``, inside one savepoint. A source is still stored whole or not at all: if
+anything in the batch fails, the savepoint is undone and every file of the batch is stored
+again the usual way, one savepoint each, so the file at fault is recorded as failed and the
+rest go in. The rows are the same either way (the same ids, in the same order).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dossier.errors import DossierError
+from dossier.formats.base import MessageFormat
+from dossier.ingest.entries import Entry
+from dossier.ingest.mail import UNTHREADED, IdentityKey, IssueRow, combine_dkim
+from dossier.ingest.mailready import ReadyEmail, ReadyFile
+from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
+from dossier.ingest.report import IngestSummary
+from dossier.timeutil import now_iso
+
+if TYPE_CHECKING:
+    from dossier.store.sqlite import SqliteStore
+
+FLUSH_FILES = 512  # files written together; what a batch holds stays a few MB
+# What the usual path catches per file (see files.GroupIngest._ingest_chat): the same errors
+# send a batch back to it.
+RETRIED = (OSError, DossierError, UnicodeError, ValueError, sqlite3.DataError)
+
+
+@dataclass
+class _Pending:
+    entry: Entry
+    fmt: MessageFormat
+    sha256: str
+    data: bytes  # the original, as the worker read and hashed it
+    ready: ReadyFile
+
+
+@dataclass
+class _Rows:
+    """Every row of one batch, table by table, in the order the usual path writes them."""
+
+    blobs: list[tuple[str, int, bytes]] = field(default_factory=list)
+    sources: list[tuple[Any, ...]] = field(default_factory=list)
+    custody: list[tuple[int, str | None, str, str]] = field(default_factory=list)
+    messages: list[tuple[Any, ...]] = field(default_factory=list)
+    emails: list[list[Any]] = field(default_factory=list)
+    recipients: list[tuple[int, str, int, int]] = field(default_factory=list)
+    copies: list[tuple[Any, ...]] = field(default_factory=list)
+    issues: list[tuple[Any, ...]] = field(default_factory=list)
+    facts: list[tuple[int, str, str]] = field(default_factory=list)
+    dkim: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # emails in the case
+    new: int = 0  # emails stored
+    copies_found: int = 0  # emails already in the case (or earlier in the batch)
+
+
+_DKIM_AT = 13  # position of the dkim column in an emails row (then dkim_detail)
+
+
+class MailBatch:
+    """Takes the group's one-email files as they come; writes them a batch at a time.
+
+    ``slow`` stores one file the usual way (and counts it done); ``done`` counts a file done.
+    """
+
+    def __init__(
+        self,
+        store: SqliteStore,
+        prefetch: MailPrefetch,
+        summary: IngestSummary,
+        custodian: str | None,
+        tz: str,
+        parent_id: int | None,
+        folder_of: Callable[[Entry], str],
+        slow: Callable[[Entry, MessageFormat], None],
+        done: Callable[[Entry], None],
+    ) -> None:
+        self.store = store
+        self.prefetch = prefetch
+        self.summary = summary
+        self.custodian = custodian
+        self.tz = tz
+        self.parent_id = parent_id
+        self.folder_of = folder_of
+        self.slow = slow
+        self.done = done
+        self.pending: list[_Pending] = []
+        self.shas: set[str] = set()
+        self.stored = 0  # files this batch writer stored
+
+    def take(self, entry: Entry, fmt: MessageFormat) -> bool:
+        """Queue ``entry`` if it is a new one-email file the workers read; False: store it
+        the usual way (after ``flush``, so that the case sees every file in order)."""
+        if not entry.on_disk or entry.member_name or fmt.name not in PREFETCHED_FORMATS:
+            return False
+        prepared = self.prefetch.result(entry.path)
+        if prepared is None or prepared.ready is None or prepared.sha256 in self.shas:
+            return False
+        if self.store.source_by_sha(prepared.sha256) is not None:
+            return False  # already in the case, or failed before: the usual path knows
+        self.pending.append(_Pending(entry, fmt, prepared.sha256, prepared.data, prepared.ready))
+        self.shas.add(prepared.sha256)
+        if len(self.pending) >= FLUSH_FILES:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Write what is queued; on failure, store each queued file the usual way."""
+        pending, self.pending = self.pending, []
+        self.shas.clear()
+        if not pending:
+            return
+        try:
+            with self.store.transaction():
+                rows = self._write(pending)
+        except RETRIED:
+            for item in pending:
+                self.slow(item.entry, item.fmt)
+            return
+        self._count(rows, len(pending))
+        for item in pending:
+            self.done(item.entry)
+
+    def _count(self, rows: _Rows, files: int) -> None:
+        summary = self.summary
+        summary.mailboxes += files
+        summary.issues += len(rows.issues)
+        summary.messages_new += rows.new
+        summary.messages_merged += rows.copies_found
+        self.stored += files
+
+    def _write(self, pending: list[_Pending]) -> _Rows:
+        store = self.store
+        conversation = store.add_conversation(UNTHREADED, "email", "(unthreaded)", now_iso())
+        first_message = store.max_message_id() + 1
+        writer = _BatchRows(store, conversation, first_message, store.max_source_id() + 1)
+        known = store.emails_by_content([p.ready.email.content_hash for p in pending])
+        for item in pending:
+            writer.add_file(item, known, self.folder_of(item.entry), self)
+        rows = writer.rows
+        store.put_blobs(rows.blobs)
+        store.add_mail_sources(rows.sources)
+        store.add_custody_rows(rows.custody)
+        store.insert_email_messages(rows.messages, [tuple(e) for e in rows.emails])
+        store.insert_recipient_rows(rows.recipients)
+        store.add_further_copies(rows.copies)
+        store.set_dkim_rows([(s, d, mid) for mid, (s, d) in rows.dkim.items()])
+        store.add_issue_rows(rows.issues)
+        store.add_fact_rows(rows.facts)
+        if rows.new:
+            last = first_message + rows.new - 1
+            self.summary.near_duplicates += store.near_duplicates_between(first_message, last)
+            store.index_later(first_message)
+        return rows
+
+
+class _BatchRows:
+    """Turns ready files into rows, handing out ids as the usual path would."""
+
+    def __init__(
+        self, store: SqliteStore, conversation: int, next_message: int, next_source: int
+    ) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.next_message = next_message
+        self.next_source = next_source
+        self.rows = _Rows()
+        self.batch_hashes: dict[str, int] = {}  # content hash -> message id, in this batch
+        self.batch_rows: dict[int, list[Any]] = {}  # message id -> its emails row
+
+    def add_file(
+        self, item: _Pending, known: dict[str, int], folder: str, batch: MailBatch
+    ) -> None:
+        ready, entry = item.ready, item.entry
+        rows = self.rows
+        source_id = self.next_source
+        self.next_source += 1
+        email = ready.email
+        issues: list[IssueRow] = list(ready.issues_before)
+        first = known.get(email.content_hash) or self.batch_hashes.get(email.content_hash)
+        if first is not None:
+            self._copy(first, source_id, email)
+            new, merged = 0, 1
+        else:
+            self._message(source_id, email, folder)
+            issues.extend(email.issues)
+            new, merged = 1, 0
+        issues.extend(ready.issues_after)
+        now = now_iso()
+        rows.blobs.append((item.sha256, len(item.data), item.data))
+        rows.sources.append(
+            (source_id, item.sha256, entry.label, len(item.data), item.fmt.name,
+             batch.parent_id, batch.tz, now, 1, new, merged, len(issues))
+        )  # fmt: skip
+        rows.custody.append((source_id, batch.custodian, entry.path, now))
+        rows.issues.extend((source_id, *issue) for issue in issues)
+        rows.facts.extend((source_id, key, value) for key, value in ready.facts)
+
+    def _identity(self, key: IdentityKey) -> int:
+        kind, value, context, display = key
+        return self.store.identity(kind, value, context, display=display)
+
+    def _message(self, source_id: int, email: ReadyEmail, folder: str) -> None:
+        rows = self.rows
+        message_id = self.next_message
+        self.next_message += 1
+        sender = self._identity(email.sender) if email.sender else None
+        rows.messages.append(
+            (message_id, email.uid, self.conversation, "email", sender, email.text,
+             email.searchable, email.sent_at, email.date_text, email.zone, 1, email.time_flags,
+             0, source_id, email.line_start, email.line_end, email.byte_start, email.byte_end)
+        )  # fmt: skip
+        row = [
+            message_id, email.subject, email.message_id, email.in_reply_to, email.references,
+            email.headers_raw, email.html, email.new_text, folder, None, email.content_hash,
+            email.text_hash, None, email.dkim, email.dkim_detail,
+        ]  # fmt: skip
+        rows.emails.append(row)
+        self.batch_rows[message_id] = row
+        self.batch_hashes[email.content_hash] = message_id
+        rows.recipients.extend(
+            (message_id, role, self._identity(key), position)
+            for role, position, key in email.recipients
+        )
+        rows.new += 1
+
+    def _copy(self, message_id: int, source_id: int, email: ReadyEmail) -> None:
+        """Another copy of an email already stored: where it was found, and its DKIM."""
+        self._combine_dkim(message_id, email.dkim, email.dkim_detail)
+        sender = self._identity(email.sender) if email.sender else None
+        self.rows.copies.append(
+            (message_id, source_id, sender, email.date_text, email.line_start, email.line_end,
+             email.byte_start, email.byte_end)
+        )  # fmt: skip
+        self.rows.copies_found += 1
+
+    def _combine_dkim(self, message_id: int, status: str, detail: str | None) -> None:
+        """As ``mail._MailLoader._add_copy_dkim``: keep the most telling result, and say why."""
+        row = self.batch_rows.get(message_id)
+        if row is not None:
+            old_status, old_detail = row[_DKIM_AT], row[_DKIM_AT + 1]
+        else:
+            old_status, old_detail = self.rows.dkim.get(message_id) or self.store.get_dkim(
+                message_id
+            )
+        combined = combine_dkim(old_status, status)
+        if combined == old_status:
+            return
+        note = f"another copy: {status}" + (f" ({detail})" if detail else "")
+        new = (combined, "; ".join(filter(None, [old_detail, note])))
+        if row is not None:
+            row[_DKIM_AT], row[_DKIM_AT + 1] = new
+        else:
+            self.rows.dkim[message_id] = new

@@ -1,0 +1,201 @@
+"""The fast ways through email ingest store exactly what the usual way stores.
+
+Small email files are read by worker processes and stored many at a time (``mailbatch``);
+the usual way reads and stores each file in the main process, one savepoint each. Both must
+leave the same case: every row of every table, the same ids, the same problems recorded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dossier.case import Case
+from dossier.ingest import IngestOptions, IngestSummary, ingest, mailbatch
+from dossier.ingest import files as files_module
+from dossier.store.sqlite import SqliteStore
+from tests.conftest import need_corpora
+
+# Columns that hold the time of the run, which two runs cannot share.
+RUN_TIMES = {"ingested_at", "supplied_at", "created_at"}
+
+
+def email(n: int, *, to: str = "bob@union.example", body: str | None = None) -> str:
+    return (
+        f"From: Alice Example <alice{n % 3}@union.example>\n"
+        f"To: {to}\n"
+        f"Subject: Note {n}\n"
+        f"Date: Tue, 14 May 2024 09:{n % 60:02d}:00 +0200\n"
+        f"Message-ID: <note-{n}@union.example>\n"
+        "\n" + (body if body is not None else f"Note number {n}.\n")
+    )
+
+
+def mail_folder(root: Path) -> Path:
+    """One folder of one-email files with every case the batch writer must get right."""
+    folder = root / "inbox"
+    folder.mkdir(parents=True)
+    for n in range(20):
+        (folder / f"{n}.").write_text(email(n), "utf-8")
+    # The same email delivered twice (trace headers differ): one message, two copies.
+    (folder / "20.").write_text("X-Folder: one\n" + email(3), "utf-8")
+    (folder / "21.").write_text("X-Folder: two\n" + email(3), "utf-8")
+    # The same bytes twice: the second file is already present.
+    (folder / "22.").write_text(email(22), "utf-8")
+    (folder / "23.").write_text(email(22), "utf-8")
+    # Same text, other Message-ID: a near-duplicate, stored apart.
+    (folder / "24.").write_text(email(4).replace("note-4@", "other-4@"), "utf-8")
+    # Problems: a date nobody can read, no date, headers only, names without addresses.
+    (folder / "25.").write_text(email(25).replace("Tue, 14 May", "Someday"), "utf-8")
+    (folder / "26.").write_text(email(26).replace("Date: Tue, 14 May 2024 09:26:00 +0200\n", ""))
+    (folder / "27.").write_text(email(27).split("\n\n")[0] + "\n", "utf-8")
+    (folder / "28.").write_text(email(28, to="Undisclosed recipients:;, Tom"), "utf-8")
+    # Not one plain email: an attachment, and a file that is no email at all.
+    attached = email(29).replace(
+        "\n\n",
+        "\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+        "--B\nContent-Type: text/plain\n\nSee the plan.\n--B\nContent-Type: text/plain; "
+        "name=plan.txt\nContent-Disposition: attachment; filename=plan.txt\n\nplan\n--B--\n",
+        1,
+    )
+    (folder / "29.").write_text(attached, "utf-8")
+    (folder / "30.").write_text("X-Not: a mail\nhello\n", "utf-8")
+    # Maildir names carry flags (a source fact); a signed email (DKIM unchecked).
+    (folder / "1715671802.M1.host:2,RS").write_text(email(31), "utf-8")
+    signed = "DKIM-Signature: v=1; a=rsa-sha256; d=union.example; s=s1; b=abc\n" + email(32)
+    (folder / "32.").write_text(signed, "utf-8")
+    (folder / "33.").write_text("Received: by relay\n" + signed, "utf-8")  # a copy of it
+    # 8-bit and encoded-word headers, quoted-printable and base64 bodies.
+    (folder / "34.").write_bytes(
+        email(34)
+        .replace("Subject: Note 34", "Subject: =?utf-8?q?Caf=C3=A9?= n\u00ba 34")
+        .replace("\n\n", "\nContent-Transfer-Encoding: quoted-printable\n\n", 1)
+        .replace("Note number 34.", "Caf=C3=A9 =\nsoon=3D")
+        .encode("utf-8")
+    )
+    (folder / "35.").write_text(
+        email(35).replace(
+            "\n\nNote number 35.\n",
+            "\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+            "Q2Fmw6kgYXQgb25lPw==\n",
+        ),
+        "utf-8",
+    )
+    return folder
+
+
+def case_rows(store: SqliteStore) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table (not the search index's own), without the run's times."""
+    conn = store.conn
+    tables = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+        " AND name NOT LIKE 'messages_fts%' AND name NOT IN ('meta', 'sqlite_sequence')"
+        " ORDER BY name"
+    ).fetchall()
+    found: dict[str, list[tuple[object, ...]]] = {}
+    for table, sql in tables:
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        kept = ", ".join(c for c in columns if c not in RUN_TIMES)
+        order = "" if "WITHOUT ROWID" in sql.upper() else " ORDER BY rowid"  # else: key order
+        found[table] = list(conn.execute(f"SELECT {kept} FROM {table}{order}"))
+    found["search"] = list(
+        conn.execute(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'note OR caf*' ORDER BY rowid"
+        )
+    )
+    return found
+
+
+def ingest_into(
+    root: Path, folders: list[Path], monkeypatch: pytest.MonkeyPatch, *, batched: bool
+) -> tuple[dict[str, list[tuple[object, ...]]], IngestSummary]:
+    """Ingest ``folders`` into a new case at ``root``, the fast way or the usual way."""
+    monkeypatch.setattr(files_module, "PREFETCH_MIN_FILES", 1 if batched else 10**9)
+    monkeypatch.setattr(mailbatch, "FLUSH_FILES", 7)  # several batches, copies across them
+    batched_files: list[int] = []
+    real_add = SqliteStore.add_mail_sources
+
+    def add_mail_sources(self: SqliteStore, rows: list[tuple[object, ...]]) -> None:
+        batched_files.append(len(rows))
+        real_add(self, rows)
+
+    monkeypatch.setattr(SqliteStore, "add_mail_sources", add_mail_sources)
+    with Case.create(root, title=None, tz="UTC") as case:
+        summary = ingest(case, folders, IngestOptions(custodian="Bob"))
+        rows = case_rows(case.store)
+    assert (sum(batched_files) > summary.mailboxes // 2) == batched  # the way asked for
+    return rows, summary
+
+
+def same_summary(one: IngestSummary, other: IngestSummary) -> None:
+    for name in ("mailboxes", "messages_new", "messages_merged", "near_duplicates", "issues"):
+        assert getattr(one, name) == getattr(other, name), name
+    assert one.failed == other.failed and one.already_present == other.already_present
+    assert sorted(one.unrecognised) == sorted(other.unrecognised)
+
+
+def test_batched_files_store_the_same_rows_as_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = mail_folder(tmp_path)
+    usual, usual_summary = ingest_into(tmp_path / "usual", [folder], monkeypatch, batched=False)
+    fast, fast_summary = ingest_into(tmp_path / "fast", [folder], monkeypatch, batched=True)
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
+    assert usual_summary.messages_merged == 3 and usual_summary.already_present == 1
+    assert usual_summary.near_duplicates == 1 and len(usual["further_copies"]) == 3
+
+
+def test_reingesting_adds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = mail_folder(tmp_path)
+    monkeypatch.setattr(files_module, "PREFETCH_MIN_FILES", 1)
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [folder])
+        before = case_rows(case.store)
+        again = ingest(case, [folder])
+        after = case_rows(case.store)
+    assert again.messages_new == 0 and again.already_present == 35
+    assert len(after.pop("custody")) == len(before.pop("custody")) + 36  # supplied again
+    assert after == before  # same uids, same everything
+
+
+def test_a_failing_batch_is_stored_again_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file the database refuses: it alone is marked failed, with nothing half-written."""
+    folder = mail_folder(tmp_path)
+    real_one = SqliteStore.insert_email_message
+
+    def refuse_note_7(
+        self: SqliteStore, message: tuple[object, ...], row: tuple[object, ...]
+    ) -> None:
+        if row[1] == "Note 7":
+            raise sqlite3.DataError("refused")
+        real_one(self, message, row)
+
+    def refuse_batch_with_7(
+        self: SqliteStore, messages: list[tuple[object, ...]], rows: list[tuple[object, ...]]
+    ) -> None:
+        for message, row in zip(messages, rows, strict=True):
+            refuse_note_7(self, message, row)
+
+    monkeypatch.setattr(SqliteStore, "insert_email_message", refuse_note_7)
+    monkeypatch.setattr(SqliteStore, "insert_email_messages", refuse_batch_with_7)
+    usual, usual_summary = ingest_into(tmp_path / "usual", [folder], monkeypatch, batched=False)
+    fast, fast_summary = ingest_into(tmp_path / "fast", [folder], monkeypatch, batched=True)
+    assert [label.rsplit("/", 1)[-1] for label, _ in fast_summary.failed] == ["7."]
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
+
+
+@pytest.mark.parametrize("where", ["enron/maildir/ermis-f", "spamassassin/easy-ham-1"])
+def test_corpus_folders_store_the_same_rows_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    folder = need_corpora() / "email" / where
+    usual, usual_summary = ingest_into(tmp_path / "usual", [folder], monkeypatch, batched=False)
+    fast, fast_summary = ingest_into(tmp_path / "fast", [folder], monkeypatch, batched=True)
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
