@@ -166,3 +166,15 @@ def test_two_exports_of_one_chat_are_one_conversation(case: Path, dossier, tmp_p
     assert conversation["messages"] == 4
     (hit,) = json.loads(dossier("search", case, "Exit poll", "--json").out)
     assert len(hit["copies"]) == 2
+
+
+def test_dry_run_reads_any_format_and_refuses_folders(case: Path, dossier, tmp_path: Path) -> None:
+    chat = tmp_path / "WhatsApp Chat with Staff.txt"
+    chat.write_text("14/06/2024, 09:00 - Maria Lopez: The exit poll is out\n", "utf-8")
+    result = dossier("ingest", case, chat, "--dry-run")
+    assert result.code == 0, result.err
+    assert "(read as whatsapp)" in result.out and "conversation Staff" in result.out
+    assert "2024-06-14 08:00:00 UTC" in result.out and "zone Europe/London" in result.out
+    folder = dossier("ingest", case, tmp_path, "--dry-run")
+    assert folder.code == 1 and "one file at a time" in folder.err
+    assert stored(dossier, case) == []

@@ -8,6 +8,7 @@ would become issues, with why.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from dossier.formats import registry
 from dossier.formats.archive import is_zip
 from dossier.formats.base import HEAD_SIZE, MessageFormat, ParseOptions
 from dossier.ingest.rows import exact_time
-from dossier.model import MessageRecord, ParseIssue
+from dossier.model import EmailRecord, MessageRecord, ParseIssue
 from dossier.timeutil import LocalToUtc
 
 SHOWN_CHARS = 300  # of a message's text; the dry run is for checking a mapping, not reading
@@ -80,6 +81,11 @@ def _show(
                 _message(shown, record, to_utc)
                 if shown >= rows:
                     break
+            elif isinstance(record, EmailRecord):
+                shown += 1
+                _email(shown, record)
+                if shown >= rows:
+                    break
             elif isinstance(record, ParseIssue):
                 issues += 1
                 _issue(record)
@@ -111,6 +117,19 @@ def _message(number: int, rec: MessageRecord, to_utc: LocalToUtc) -> None:
     _field("text", _shorten(rec.body))
     if rec.attachments:
         _field("attachments", ", ".join(rec.attachments))
+
+
+def _email(number: int, rec: EmailRecord) -> None:
+    where = f"bytes {rec.byte_start}-{rec.byte_end}"
+    if rec.line_start is not None:
+        where = f"line {rec.line_start}-{rec.line_end} · " + where
+    click.echo(f"\nEmail {number} · {where}" + (f" · folder {rec.folder}" if rec.folder else ""))
+    if rec.raw is None:
+        _field("item", rec.item or "(an item with no RFC 822 form)")
+        return
+    headers = BytesHeaderParser().parsebytes(rec.raw)
+    for name in ("Date", "From", "To", "Subject"):
+        _field(name.lower(), str(headers.get(name, "")))
 
 
 def _issue(issue: ParseIssue) -> None:
