@@ -16,8 +16,10 @@ from typing import BinaryIO, Literal
 
 CHUNK = 1 << 20
 
-# A whole string, the start of a string that goes on past the buffer, or a bracket.
-_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]', re.DOTALL)
+# Skips everything up to the next bracket outside a string (whole strings are skipped, so
+# brackets inside them do not count) and captures it; or captures the quote that opens a
+# string going on past the buffer. Possessive, so a failed match never backtracks.
+_NEXT = re.compile(rb'(?:[^"\[\]{}]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+([\[\]{}"])', re.DOTALL)
 _BLANK = b" \t\r\n"
 _SEPARATORS = b", \t\r\n"
 _BOM = b"\xef\xbb\xbf"
@@ -100,15 +102,15 @@ class _Scanner:
             yield self._piece("not-array", 0, min(window.end, CHUNK))
             return
         while True:
-            found = _TOKEN.search(window.data, self.pos - window.base)
-            if found is None or found.group() == b'"':
+            found = _NEXT.match(window.data, self.pos - window.base)
+            if found is None or found.group(1) == b'"':
                 if window.more(self._needed_from()):
                     continue
                 yield from self._at_end()
                 return
-            at = window.base + found.start()
+            at = window.base + found.start(1)
             self.pos = window.base + found.end()
-            piece = self._token(found.group()[:1], at)
+            piece = self._token(found.group(1), at)
             if piece is not None:
                 yield piece
                 if piece.kind == "trailing":
