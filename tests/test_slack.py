@@ -399,3 +399,16 @@ def test_bots_are_named_by_their_profile_or_else_by_their_id() -> None:
     assert (first.sender, first.details.sender_id) == ("CI", "B1")
     assert (second.sender, second.details.sender_id) == ("B2 (bot)", "B2")
     assert json.loads(second.details.structure)["attachments_text"] == ["1 new commit"]
+
+
+def test_a_later_export_of_the_workspace_adds_only_what_is_new(
+    tmp_path: Path, dossier: Callable[..., Any]
+) -> None:
+    day = "general/2020-02-01.json"
+    first = export_files({day: json.dumps(GENERAL_DAY_2[:1], indent=4).encode()})
+    case = ingested(tmp_path, dossier, write_zip(first, tmp_path / "january.zip"))
+    result = dossier("ingest", case, write_zip(export_files(), tmp_path / "february.zip"))
+    assert result.code == 0
+    assert conversations(dossier, case) == EXPECTED
+    [morning] = find(dossier, case, "morning")
+    assert len(morning["copies"]) == 2  # read in both exports, kept as one message
