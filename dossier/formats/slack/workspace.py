@@ -43,7 +43,6 @@ class Workspace:
     channels: dict[str, str] = field(default_factory=dict)  # channel id -> name
     # folder name (or id) -> (list it came from, the conversation's entry)
     listed: dict[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
-    has_users: bool = False
     has_lists: bool = False
     notes: list[ParseIssue | SourceFact] = field(default_factory=list)
 
@@ -84,6 +83,8 @@ def _unlisted_title(folder: str) -> str:
 
 # --- reading the companion files -------------------------------------------------------------
 
+_ALL = (USERS, *CONVERSATION_LISTS)
+# Decoded workspaces by the digest of their files: the day files of one export share one.
 _cache: dict[bytes, Workspace] = {}
 
 
@@ -92,7 +93,9 @@ def load_workspace(companion: Callable[[str], bytes | None] | None) -> Workspace
     files = {name: companion("../" + name) if companion else None for name in _ALL}
     digest = hashlib.blake2b(digest_size=16)
     for name in _ALL:
-        digest.update(name.encode() + b"\0" + (files[name] or b"-") + b"\0")
+        data = files[name]
+        digest.update(f"{name}:{-1 if data is None else len(data)}:".encode())
+        digest.update(data or b"")
     key = digest.digest()
     found = _cache.get(key)
     if found is None:
@@ -101,9 +104,6 @@ def load_workspace(companion: Callable[[str], bytes | None] | None) -> Workspace
             _cache.pop(next(iter(_cache)))
         _cache[key] = found
     return found
-
-
-_ALL = (USERS, *CONVERSATION_LISTS)
 
 
 def _decode(files: Mapping[str, bytes | None]) -> Workspace:
@@ -119,7 +119,6 @@ def _decode(files: Mapping[str, bytes | None]) -> Workspace:
         )
         ws.notes.append(SourceFact("slack_users", "missing"))
     else:
-        ws.has_users = True
         _read_users(users, ws)
         ws.notes.append(SourceFact("slack_users", f"{len(ws.users)} in users.json"))
     for list_name in CONVERSATION_LISTS:
