@@ -412,3 +412,19 @@ def test_a_later_export_of_the_workspace_adds_only_what_is_new(
     assert conversations(dossier, case) == EXPECTED
     [morning] = find(dossier, case, "morning")
     assert len(morning["copies"]) == 2  # read in both exports, kept as one message
+
+
+def test_two_exports_read_in_one_run_keep_their_own_names() -> None:
+    from dossier.formats.base import ParseOptions
+
+    day = json.dumps([msg(0, "U1", "hello")]).encode()
+    names = []
+    for person in ("Maria Lopez", "Someone Else", "Maria Lopez"):
+        users = json.dumps([{"id": "U1", "real_name": person}]).encode()
+        options = ParseOptions(
+            location="general/2020-01-31.json",
+            companion=lambda path, users=users: users if path == "../users.json" else None,
+        )
+        records = SLACK.parse(io.BytesIO(day), "2020-01-31.json", options)
+        names += [r.sender for r in records if hasattr(r, "sender")]
+    assert names == ["Maria Lopez", "Someone Else", "Maria Lopez"]
