@@ -416,15 +416,13 @@ def test_a_later_export_of_the_workspace_adds_only_what_is_new(
 
 def test_two_exports_read_in_one_run_keep_their_own_names() -> None:
     from dossier.formats.base import ParseOptions
+    from dossier.model import MessageRecord
 
     day = json.dumps([msg(0, "U1", "hello")]).encode()
     names = []
     for person in ("Maria Lopez", "Someone Else", "Maria Lopez"):
-        users = json.dumps([{"id": "U1", "real_name": person}]).encode()
-        options = ParseOptions(
-            location="general/2020-01-31.json",
-            companion=lambda path, users=users: users if path == "../users.json" else None,
-        )
+        users = {"../users.json": json.dumps([{"id": "U1", "real_name": person}]).encode()}
+        options = ParseOptions(location="general/2020-01-31.json", companion=users.get)
         records = SLACK.parse(io.BytesIO(day), "2020-01-31.json", options)
-        names += [r.sender for r in records if hasattr(r, "sender")]
+        names += [r.sender for r in records if isinstance(r, MessageRecord)]
     assert names == ["Maria Lopez", "Someone Else", "Maria Lopez"]
