@@ -194,6 +194,14 @@ def test_wall_clock_times_take_the_row_offset_or_the_mapping_zone() -> None:
     assert zoned.time_flags == ("dst-ambiguous",)  # 01:30 happened twice that night
 
 
+def test_a_zone_in_brackets_after_the_time_is_its_offset() -> None:
+    data = b"Time,From,Body\n14/06/2024 09:00:00(UTC+1),Ann,a\n14/06/2024 09:00:00 (UTC),Bob,b\n"
+    first, second = messages(read(data, {**BASIC, "time_format": "%d/%m/%Y %H:%M:%S"}))
+    assert first.sent_utc == datetime(2024, 6, 14, 8, 0, tzinfo=UTC)
+    assert first.header_text == "14/06/2024 09:00:00(UTC+1)"
+    assert second.sent_utc == datetime(2024, 6, 14, 9, 0, tzinfo=UTC)
+
+
 def test_a_time_format_that_fits_no_row_is_an_error_with_a_suggestion() -> None:
     rows = "".join(f"1{i}/05/2024 10:00:00,Ann,m{i}\n" for i in range(6))
     with pytest.raises(MappingError) as caught:

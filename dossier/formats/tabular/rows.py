@@ -92,16 +92,14 @@ class RowReader:
         )
 
     def _cell_getter(self, lookup: Lookup) -> Lookup:
-        columns, values = self.mapping.columns, self.mapping.values
-
-        def cell(field: str) -> object:
-            column = columns.get(field)
-            found = lookup(column) if column is not None else None
-            if found is None or found == "":
-                return values.get(field, found)
-            return found
-
-        return cell
+        """The row's cells by field: the mapped column's cell, or the fixed value when the
+        cell is empty. Looked up once per row, for the fields the mapping names only."""
+        cells: dict[str, object] = dict(self.mapping.values)
+        for field, column in self.mapping.columns.items():
+            found = lookup(column)
+            if (found is not None and found != "") or field not in cells:
+                cells[field] = found
+        return cells.get
 
     def _title(
         self, cell: Lookup, key: str | None, direction: str | None, sender: str | None

@@ -25,6 +25,8 @@ _COUNTS = {
     "apple_ns": (_APPLE_EPOCH, 1_000_000_000),
 }
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+# A zone in brackets after the time, as phone extraction reports write it: "(UTC+1)".
+_ZONE_SUFFIX = re.compile(r"\s*\((?:UTC|GMT)\s*([+-]\d{1,2}(?::?\d{2})?)?\)$", re.IGNORECASE)
 _ISO_SECONDS = re.compile(r"[T ]\d{1,2}:\d{2}:\d{2}")
 # Patterns tried on a time that does not fit the mapping, to suggest a time_format.
 COMMON_PATTERNS = (
@@ -79,6 +81,10 @@ class TimeReader:
         if self.format in _COUNTS:
             return self._count(cell)
         text = str(cell).strip()
+        suffix = _ZONE_SUFFIX.search(text) if "(" not in self.format else None
+        if suffix:  # "14/06/2024 09:00:00(UTC+1)", as extraction reports write times
+            text = text[: suffix.start()]
+            offset_cell = offset_cell or suffix.group(1) or "UTC"
         if self.format == "iso":
             stamp = _iso(text)
             seconds = bool(_ISO_SECONDS.search(text))
@@ -151,7 +157,7 @@ def suggest_formats(samples: list[str]) -> list[str]:
     for pattern in COMMON_PATTERNS:
         try:
             for sample in samples:
-                datetime.strptime(sample.strip(), pattern)
+                datetime.strptime(_ZONE_SUFFIX.sub("", sample.strip()), pattern)
         except ValueError:
             continue
         fits.append(pattern)
