@@ -178,3 +178,16 @@ def test_dry_run_reads_any_format_and_refuses_folders(case: Path, dossier, tmp_p
     folder = dossier("ingest", case, tmp_path, "--dry-run")
     assert folder.code == 1 and "one file at a time" in folder.err
     assert stored(dossier, case) == []
+
+
+def test_media_beside_a_table_are_its_attachments(case: Path, dossier, tmp_path: Path) -> None:
+    folder = tmp_path / "extraction"
+    folder.mkdir()
+    (folder / REPORT.name).write_bytes(REPORT.read_bytes())
+    (folder / "IMG_0042.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64)
+    (folder / "IMG_0043.jpg").write_bytes(b"\xff\xd8\xff\xe1 no NUL in this head")
+    result = dossier("ingest", case, folder, "--format", "csv", "--mapping", REPORT_MAPPING)
+    assert result.code == 0, result.err
+    assert "2 attachment(s)" in result.err and "Not recognised" not in result.err
+    (hit,) = json.loads(dossier("search", case, "has:attachment", "--json").out)
+    assert all(a["sha256"] for a in hit["attachments"])

@@ -12,6 +12,7 @@ Public API: ``CSV``, ``JSONL`` (``dossier.formats.base.MessageFormat`` objects),
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -42,6 +43,15 @@ __all__ = [
 
 # Below the registry's threshold: a table is read only when the user asks for it.
 _FORCED_ONLY = 0.1
+# Bytes no text file holds (NUL and the other C0 controls but tab, LF, FF and CR).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
+# Files beside a table that are its media, never tables themselves.
+_MEDIA_EXTENSIONS = frozenset(
+    (  # noqa: SIM905
+        "jpg jpeg png gif heic heif webp bmp tif tiff mp4 mov m4v 3gp avi mkv webm opus ogg oga "
+        "m4a mp3 aac amr wav caf pdf doc docx xls xlsx ppt pptx vcf zip"
+    ).split()
+)
 PLATFORM = "tabular"  # one platform for both: the same account ids whichever file they are in
 
 Parser = Callable[[BinaryIO, str, ParseOptions], Iterator[ParseRecord]]
@@ -60,10 +70,12 @@ class TableFormat:
         self._checker = checker
 
     def sniff(self, head: bytes, filename: str) -> float:
-        if not head:
+        """Any text file, so that a forced format reads it; media beside it stay files."""
+        if not head or filename.rsplit(".", 1)[-1].lower() in _MEDIA_EXTENSIONS:
             return 0.0
-        text_like = b"\x00" not in head[:4096] or head.startswith((b"\xff\xfe", b"\xfe\xff"))
-        return _FORCED_ONLY if text_like else 0.0
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text: NULs are expected
+            return _FORCED_ONLY
+        return 0.0 if _CONTROL_BYTES.search(head[:4096]) else _FORCED_ONLY
 
     def parse(
         self, stream: BinaryIO, filename: str, options: ParseOptions
