@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -325,3 +325,97 @@ def test_sigexport_folder_is_one_conversation(tmp_path: Path) -> None:
     assert counts["messages"] == 4  # the Markdown and the JSON are two copies of each message
     again = ingest(case, [tmp_path / "export"], IngestOptions())
     assert again.messages_new == 0
+
+
+# --- sigtop's JSON: Signal Desktop's own message records ----------------------------------------
+
+AYA = "8c3a1c52-5d1f-4f0e-9a57-0d5f7a1b2c3d"
+CHAT_ID = "5f0c2c1e-7f6a-4c1e-8e3b-2a9d4b6c7e8f"
+
+
+def desktop(**fields: object) -> str:
+    base: dict[str, object] = {
+        "id": "0b1d",
+        "conversationId": CHAT_ID,
+        "type": "incoming",
+        "body": "Are we on?",
+        "sent_at": 1631896572345,
+        "received_at": 1631896573000,
+        "sourceServiceId": AYA,
+    }
+    base.update(fields)
+    return json.dumps(base, ensure_ascii=False, separators=(",", ":"))
+
+
+SIGTOP_JSON = (
+    "[\n"
+    + ",\n".join(
+        [
+            desktop(),
+            desktop(
+                id="0b1e",
+                type="outgoing",
+                body="Yes\n8 pm",
+                sent_at=1631896600000,
+                sourceServiceId=None,
+                quote={"id": 1631896572345, "authorAci": AYA, "text": "Are we on?"},
+                reactions=[{"emoji": "👍", "fromId": CHAT_ID, "targetTimestamp": 1631896600000}],
+                editHistory=[
+                    {"body": "Yes\n8 pm", "timestamp": 1631896660000},
+                    {"body": "Yes 9 pm", "timestamp": 1631896600000},
+                ],
+            ),
+            desktop(id="0b1f", body="", attachments=[{"fileName": "map.jpg", "size": 10}]),
+            desktop(id="0b20", type="group-v2-change", body=None, sent_at=1631896700000),
+            desktop(id="0b21", body="", deletedForEveryone=True, sent_at=1631896800000),
+        ]
+    )
+    + "\n]\n"
+)
+
+
+def test_sigtop_json_messages_with_ids_replies_and_edits() -> None:
+    data = SIGTOP_JSON.encode()
+    assert recognised(data, "Aya (+447700900123).json") == "signal"
+    records = parse(data, "Aya.json")
+    assert issues(records) == []
+    found = messages(records)
+    assert [m.kind for m in found] == ["text", "text", "media", "system", "deleted"]
+    first, reply = found[0], found[1]
+    assert first.conversation == "Aya"
+    assert (first.sender, first.body) == (AYA, "Are we on?")
+    assert first.sent_utc == datetime(2021, 9, 17, 16, 36, 12, 345000, tzinfo=UTC)
+    assert (reply.sender, reply.body, reply.edited) == ("You", "Yes\n8 pm", True)
+    details = reply.details
+    assert details is not None
+    assert details.platform_id == "1631896600000" and details.reply_to == "1631896572345"
+    assert details.conversation_key == CHAT_ID
+    assert details.reactions == (("👍", CHAT_ID),)
+    assert details.edited_at == datetime(2021, 9, 17, 16, 37, 40, tzinfo=UTC)
+    assert found[2].attachments == ("map.jpg",)
+    lines = data.split(b"\n")
+    for number, m in enumerate(found, 2):
+        assert (m.line_start, m.line_end) == (number, number)
+        assert data[m.byte_start : m.byte_end] == lines[number - 1].rstrip(b",")
+        assert str(json.loads(data[m.byte_start : m.byte_end])["sent_at"]) == m.header_text
+
+
+def test_sigtop_json_reply_is_tied_to_its_message(tmp_path: Path) -> None:
+    path = tmp_path / "Aya.json"
+    path.write_text(SIGTOP_JSON, encoding="utf-8")
+    case = Case.create(tmp_path / "case", title=None, tz="Europe/London")
+    summary = ingest(case, [path], IngestOptions(custodian="Me"))
+    assert summary.failed == [] and summary.messages_new == 5
+    (answered,) = case.store.conn.execute(
+        "SELECT r.body FROM message_details d JOIN messages r ON r.id = d.reply_to_id"
+    ).fetchall()
+    assert answered[0] == "Are we on?"
+
+
+def test_a_broken_sigtop_line_is_an_issue_and_the_rest_is_read() -> None:
+    good = SIGTOP_JSON.split("\n")
+    data = "\n".join([good[0], good[1], '{"id":"x","type":"incom', good[2], good[3]]).encode()
+    records = parse(data, "Aya.json")
+    assert [m.line_start for m in messages(records)] == [2, 4, 5]
+    (issue,) = issues(records)
+    assert issue.line_start == 3 and "broken JSON" in issue.reason
