@@ -1,4 +1,4 @@
-"""dossier init / sources / issues / conversations / people."""
+"""dossier init / sources / issues / conversations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import click
 
 from dossier.case import Case
 from dossier.cli.output import emit_json
+from dossier.people.edits import set_phone_region
+from dossier.people.phones import valid_region
 from dossier.timeutil import iso_local
 
 CASE = click.argument("case", type=click.Path(path_type=Path, file_okay=False))
@@ -29,9 +31,22 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead 
     type=click.Choice(["dmy", "mdy"]),
     help="How to read dates like 03/04/2021 when a file cannot tell.",
 )
-def init(case: Path, tz: str, title: str | None, date_order: str | None) -> None:
+@click.option(
+    "--region",
+    help="Country of phone numbers saved without a country code, e.g. ES "
+    "(default: the time zone's country).",
+)
+def init(
+    case: Path, tz: str, title: str | None, date_order: str | None, region: str | None
+) -> None:
     """Create a new case folder."""
+    if region is not None and not valid_region(region):
+        raise click.BadParameter(
+            f"{region!r} is not a two-letter country code.", param_hint="--region"
+        )
     with Case.create(case, title=title, tz=tz, date_order=date_order) as made:
+        if region is not None:
+            set_phone_region(made, region)
         click.echo(f"Created case {made.title!r} at {case} (time zone {tz}).")
         click.echo(f"Next: dossier ingest {case} PATH...")
 
@@ -179,21 +194,3 @@ def conversations(case: Path, as_json: bool) -> None:
             f"{c['id']}  {c['messages']:>8,}  {c['platform']:<9} {c['title']}"
             f"  ({c['first']} … {c['last']})"
         )
-
-
-@click.command()
-@CASE
-@JSON
-def people(case: Path, as_json: bool) -> None:
-    """List persons and the identities (names, numbers) they appear under."""
-    with Case.open(case) as opened:
-        rows = opened.store.persons_with_identities()
-    if as_json:
-        emit_json(rows)
-        return
-    for p in rows:
-        names = "; ".join(
-            f"{i['value']}" + (f" (on {i['context'][:12]})" if i["context"] else "")
-            for i in p["identities"]
-        )
-        click.echo(f"#{p['id']:<5} {p['name']}: {names}")

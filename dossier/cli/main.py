@@ -8,7 +8,15 @@ import sys
 import click
 
 from dossier import __version__
-from dossier.cli import case_cmds, email_cmds, ingest_cmd, mentions_cmds, network_cmds, search_cmds
+from dossier.cli import (
+    case_cmds,
+    email_cmds,
+    ingest_cmd,
+    mentions_cmds,
+    network_cmds,
+    people_cmds,
+    search_cmds,
+)
 from dossier.errors import DossierError
 
 
@@ -29,7 +37,7 @@ for command in (
     search_cmds.search,
     search_cmds.show,
     case_cmds.conversations,
-    case_cmds.people,
+    people_cmds.people,
     email_cmds.dkim,
     email_cmds.near_duplicates,
     mentions_cmds.analyse,

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from dossier.errors import UnreadableInput
 from dossier.formats.base import MessageFormat, ParseOptions, relaxed_gc
 from dossier.ingest.rows import Batch, RowPlan, batches
+from dossier.people.phones import REGION_META
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
 
@@ -79,6 +80,7 @@ def load_chat(
         attachment_sources=ctx.attachment_sources,
         options=ctx.options,
         platform=fmt.platform,
+        phone_region=store.get_meta(REGION_META),
     )
     writer = _Writer(store, fmt.platform, ctx, first_id)
     if size >= WORKER_MIN_BYTES and _can_fork():

@@ -79,7 +79,7 @@ def fold_same_messages(store: SqliteStore, conversation_id: int, first_new_id: i
 def _link_senders(store: SqliteStore, votes: Counter[tuple[int, int]]) -> None:
     for new_identity, old_identity, count in same_person_pairs(votes):
         keep, absorb = store.person_of(old_identity), store.person_of(new_identity)
-        if keep == absorb:
+        if keep == absorb or store.rejected_between(keep, absorb):  # the user said: not one
             continue
         names = {keep: store.person_name(keep), absorb: store.person_name(absorb)}
         store.join_persons(keep, absorb)

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from dossier.formats.base import MessageFormat, ParseOptions
 from dossier.model import ChatDetails, MessageRecord, ParseIssue, SourceFact
+from dossier.people.phones import e164, region_of_zone
 from dossier.textnorm import search_text
 from dossier.timeutil import LocalToUtc
 
@@ -27,14 +28,17 @@ MAX_ISSUE_RAW = 4096
 _PHONE_NAME = re.compile(r"^[~\s\u200e\u200f\u202a-\u202e\u2066-\u2069]*\+?[\d\s\-().\u00a0]{7,}$")
 
 
-def phone_value(name: str) -> str | None:
-    """'+34 612 34 56 78' -> '+34612345678'; None if the name is not a phone number."""
+def phone_value(name: str, region: str | None = None) -> str | None:
+    """'+34 612 34 56 78' -> '+34612345678' (E.164; a number without its country code is
+    placed in ``region``); None if the name is not a phone number. A number that cannot be
+    placed keeps its digits as written (with its '+', if any)."""
     if not _PHONE_NAME.match(name):
         return None
     digits = "".join(ch for ch in name if ch.isdigit())
     if len(digits) < 7:
         return None
-    return ("+" if "+" in name else "") + digits
+    written = ("+" if "+" in name else "") + digits
+    return e164(written, region) or written
 
 
 def uid_prefix(source_sha: str) -> str:
@@ -61,6 +65,7 @@ class RowPlan:
     attachment_sources: dict[str, int]  # file name -> source id, for files beside the chat
     options: ParseOptions
     platform: str = "whatsapp"  # names the account ids a format gives ("telegram:user42")
+    phone_region: str | None = None  # for numbers without a country code; else the zone's
 
 
 @dataclass
@@ -86,6 +91,7 @@ class RowBuilder:
         self.next_id = plan.first_id
         self.uid_prefix = uid_prefix(plan.source_sha)
         self.senders: dict[tuple[str, bool, str | None], int] = {}
+        self.region = plan.phone_region or region_of_zone(plan.tz)
         self.conversations: dict[tuple[str, str | None], int] = {}
         self.batch = Batch()
 
@@ -121,7 +127,8 @@ class RowBuilder:
         local = self.senders.get(key)
         if local is None:
             local = self.senders[key] = len(self.senders) + 1
-            self.batch.new_senders.append((local, *_sender_identity(name, kind, title, account)))
+            identity = _sender_identity(name, kind, title, account, self.region)
+            self.batch.new_senders.append((local, *identity))
         return local
 
     def _message(self, rec: MessageRecord) -> None:
@@ -193,7 +200,7 @@ class RowBuilder:
 
 
 def _sender_identity(
-    name: str | None, kind: str, title: str, account: str | None
+    name: str | None, kind: str, title: str, account: str | None, region: str | None
 ) -> tuple[str | None, str, str | None]:
     """(identity kind, value, display name) for a sender as the export writes it."""
     if account is not None:
@@ -202,7 +209,7 @@ def _sender_identity(
     if kind == "system" and name == title:
         # Newer iOS exports write the group's name as the author of system lines.
         return None, name, None
-    phone = phone_value(name)
+    phone = phone_value(name, region)
     return ("phone", phone, None) if phone else ("name", name, None)
 
 

@@ -20,6 +20,7 @@ from dossier.store.annotations import AnnotationRows
 from dossier.store.chat_details import ChatDetailRows
 from dossier.store.email_rows import EmailRows
 from dossier.store.network import NetworkRows
+from dossier.store.people import PeopleRows
 from dossier.store.reading import Reading
 from dossier.store.schema import migrate
 from dossier.textnorm import match_hash
@@ -46,7 +47,9 @@ def _match_hash_sql(kind: str, searchable: str) -> int:
     return match_hash(kind, searchable, searchable)
 
 
-class SqliteStore(AlignmentRows, AnnotationRows, ChatDetailRows, EmailRows, NetworkRows, Reading):
+class SqliteStore(
+    AlignmentRows, AnnotationRows, ChatDetailRows, EmailRows, NetworkRows, PeopleRows, Reading
+):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = connect(path)
