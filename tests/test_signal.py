@@ -419,3 +419,81 @@ def test_a_broken_sigtop_line_is_an_issue_and_the_rest_is_read() -> None:
     assert [m.line_start for m in messages(records)] == [2, 4, 5]
     (issue,) = issues(records)
     assert issue.line_start == 3 and "broken JSON" in issue.reason
+
+
+# --- sigtop's text: a block of fields per message ---------------------------------------------
+
+SIGTOP_TEXT = """Conversation: Aya (+447700900123)
+
+From: Aya (+447700900123)
+Type: incoming
+Sent: Fri, 17 Sep 2021 18:36:12 +0200
+Received: Fri, 17 Sep 2021 18:36:13 +0200
+Attachment: map.jpg (image/jpeg, 5120 bytes)
+Reaction: 👍 from Jim (+447700900456)
+
+> From: Jim (+447700900456)
+> Sent: Fri, 17 Sep 2021 18:30:00 +0200
+>
+> the quoted text
+
+Here is the map,
+
+see you there
+
+From: You
+Type: outgoing
+Sent: Fri, 17 Sep 2021 18:40:00 +0200
+Edited: 2 versions
+
+| Version: 2
+| Sent: Fri, 17 Sep 2021 18:41:00 +0200
+|
+| Yes 8 pm
+|
+| Version: 1
+| Sent: Fri, 17 Sep 2021 18:40:00 +0200
+|
+| Yes 9 pm
+
+Type: group-v2-change
+Sent: Fri, 17 Sep 2021 18:45:00 +0200
+
+"""
+
+
+def test_sigtop_text_messages() -> None:
+    data = SIGTOP_TEXT.encode()
+    assert recognised(data, "Aya (+447700900123).txt") == "signal"
+    records = parse(data, "Aya (+447700900123).txt")
+    assert issues(records) == []
+    first, edited, system = messages(records)
+    assert first.conversation == "Aya"
+    assert (first.sender, first.kind, first.body) == (
+        "Aya",
+        "text",
+        "Here is the map,\n\nsee you there",
+    )
+    assert first.header_text == "Fri, 17 Sep 2021 18:36:12 +0200"
+    assert first.local_time == datetime(2021, 9, 17, 18, 36, 12)
+    assert first.sent_utc == datetime(2021, 9, 17, 16, 36, 12, tzinfo=UTC)
+    assert first.attachments == ("map.jpg",)
+    assert (first.line_start, first.line_end) == (3, 17)
+    raw = data[first.byte_start : first.byte_end].decode()
+    assert raw.startswith("From: Aya") and raw.endswith(first.body)
+    details = first.details
+    assert details is not None and details.sender_id == "+447700900123"
+    assert details.reactions == (("👍", "Jim (+447700900456)"),)
+    assert json.loads(details.structure or "{}")["quote"].endswith("\n\nthe quoted text")
+    assert (edited.sender, edited.body, edited.edited) == ("You", "Yes 8 pm", True)
+    assert edited.details is not None
+    assert edited.details.edited_at == datetime(2021, 9, 17, 16, 41, tzinfo=UTC)
+    assert (system.sender, system.kind, system.body) == (None, "system", "")
+
+
+def test_sigtop_text_without_a_time_is_an_issue() -> None:
+    data = SIGTOP_TEXT.replace("Sent: Fri, 17 Sep 2021 18:45:00 +0200", "Sent: unknown").encode()
+    records = parse(data, "Aya.txt")
+    assert len(messages(records)) == 2
+    (issue,) = issues(records)
+    assert "no readable time" in issue.reason and issue.line_start == 34

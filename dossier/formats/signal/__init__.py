@@ -1,5 +1,5 @@
-"""Signal chat exports: signal-export's text (Markdown) and JSON Lines files, and sigtop's JSON
-(Signal Desktop's own message records).
+"""Signal chat exports: signal-export's text (Markdown) and JSON Lines files, and sigtop's text
+and JSON (Signal Desktop's own message records).
 
 Public API: ``SIGNAL`` (a ``dossier.formats.base.MessageFormat``) and ``signal_text_marks``
 (what tells a Signal text export from a WhatsApp one).
@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from dossier.formats.base import HEAD_SIZE, ParseOptions
 from dossier.formats.signal.desktop import parse_desktop, sniff_desktop
+from dossier.formats.signal.fields import parse_fields, sniff_fields
 from dossier.formats.signal.jsonl import parse_jsonl
 from dossier.formats.signal.lines import Prefixed
 from dossier.formats.signal.sniff import signal_text_marks, sniff_jsonl, sniff_text
@@ -48,6 +49,7 @@ def _layouts(head: bytes, filename: str) -> list[tuple[float, Parser]]:
         (sniff_text(head, filename), parse_text),
         (sniff_jsonl(head, filename), parse_jsonl),
         (sniff_desktop(head), parse_desktop),
+        (sniff_fields(head), parse_fields),
     ]
 
 
