@@ -28,7 +28,9 @@ from dossier.timeutil import zone
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--custodian", help='Who supplied these files, e.g. "Maria Lopez".')
 @click.option("--tz", help="Zone of the chats' local times (default: the case's zone).")
-@click.option("--format", "format_name", help="Read every file as this format (e.g. whatsapp).")
+@click.option(
+    "--format", "format_name", help="Read every file as this format (e.g. whatsapp, csv, jsonl)."
+)
 @click.option(
     "--date-order",
     type=click.Choice(["dmy", "mdy"]),
