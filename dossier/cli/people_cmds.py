@@ -68,7 +68,8 @@ def list_people(case: Path, as_json: bool, redact: bool) -> None:
     for p in rows:
         click.echo(f"#{p['id']:<5} {_headline(p, names)}")
         if not redact or p["public_figure"]:
-            click.echo("       " + "; ".join(_identity_text(i) for i in p["identities"]))
+            shown = [_identity_text(_context_shown(i, names)) for i in p["identities"]]
+            click.echo("       " + "; ".join(shown))
 
 
 def _person_json(p: dict[str, Any], names: Names) -> dict[str, Any]:
@@ -83,8 +84,14 @@ def _person_json(p: dict[str, Any], names: Names) -> dict[str, Any]:
         "groups": p["labels"],
         "messages_sent": p["sent"],
         "messages_received": p["received"],
-        "identities": [] if hidden else p["identities"],
+        "identities": [] if hidden else [_context_shown(i, names) for i in p["identities"]],
     }
+
+
+def _context_shown(identity: dict[str, Any], names: Names) -> dict[str, Any]:
+    """The phone a name was seen on is named after its custodian: hidden when redacting,
+    unless a public figure."""
+    return {**identity, "context": names.label(identity["context"]) or ""}
 
 
 def _headline(p: dict[str, Any], names: Names) -> str:

@@ -277,6 +277,8 @@ def _apply(case: Case, entry: Entry) -> list[str]:
     ]
     if not persons:
         named = store.persons_named(entry.name)
+        if len(named) > 1:  # several: the one a roster (or the user) named so before
+            named = [p for p in named if _confirmed_as(case, p, entry.name)]
         if len(named) == 1:
             persons = named
         else:
@@ -293,6 +295,11 @@ def _apply(case: Case, entry: Entry) -> list[str]:
         changes.append(f"{entry.name}: person #{absorb} merged into #{keep}")
     changes += _set_fields(case, keep, entry)
     return changes
+
+
+def _confirmed_as(case: Case, person_id: int, name: str) -> bool:
+    fields = case.store.person_fields(person_id)
+    return bool(fields["confirmed"]) and fields["name"] == name
 
 
 def _set_fields(case: Case, person_id: int, entry: Entry) -> list[str]:

@@ -147,6 +147,28 @@ class PeopleRows:
             )
         ]
 
+    def copy_persons(self, message_ids: Sequence[int]) -> dict[tuple[int, int, int], int]:
+        """(message id, source id, byte start) of each copy -> the person who wrote it."""
+        if not message_ids:
+            return {}
+        marks = ",".join("?" * len(message_ids))
+        rows = self.conn.execute(
+            "SELECT mc.message_id, mc.source_id, mc.byte_start, i.person_id"
+            " FROM message_copies mc JOIN identities i ON i.id = mc.sender_id"
+            f" WHERE mc.message_id IN ({marks})",
+            tuple(message_ids),
+        )
+        return {(int(m), int(s), int(b)): int(p) for m, s, b, p in rows}
+
+    def recipient_persons(self, message_id: int) -> list[tuple[str, int]]:
+        """(role, person) of an email's sender and recipients, in header order."""
+        rows = self.conn.execute(
+            "SELECT r.role, i.person_id FROM recipients r JOIN identities i"
+            " ON i.id = r.identity_id WHERE r.message_id = ? ORDER BY r.role, r.position",
+            (message_id,),
+        )
+        return [(str(role), int(pid)) for role, pid in rows]
+
     # --- evidence for suggestions --------------------------------------------------------
 
     def same_message_senders(self) -> list[tuple[int, int, int, str]]:
