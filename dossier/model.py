@@ -96,6 +96,10 @@ class ChatDetails:
     reactions: tuple[tuple[str, str], ...] = ()  # (emoji or name, who reacted)
     mentions: tuple[str, ...] = ()  # people named with the platform's mention syntax
     structure: str | None = None  # the platform's rich-text structure (JSON), kept as read
+    # The message as its platform shows it, when that differs from the exported text: markup
+    # resolved (Slack's <@U123> as "@Maria Lopez"), an integration's attachment text. Searched
+    # and shown beside the body; the body itself stays exactly as exported.
+    readable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

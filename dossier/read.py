@@ -76,6 +76,10 @@ def find(case: Case, uid: str) -> Message:
             "copy the id from `dossier search` output (it starts with 'm')",
         )
     if len(ids) > 1:
+        # "m…-6" is also the start of "m…-60": an id given whole means that message.
+        exact = case.store.message_ids_by_uid_prefix(uid, exact=True)
+        if exact:
+            return messages(case, exact)[0]
         raise NotFound(f"The id {uid!r} is the start of several messages.", "give more of it")
     return messages(case, ids)[0]
 
@@ -131,6 +135,7 @@ def chat_details(case: Case, message: Message) -> dict[str, Any] | None:
         "reactions": [{"reaction": r, "by": who} for r, who in found["reactions"] or []],
         "mentions": found["mentions"] or [],
         "structure": found["structure"],
+        "readable": found["readable"],
     }
 
 

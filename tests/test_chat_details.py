@@ -23,7 +23,7 @@ from dossier.formats import registry
 from dossier.formats.archive import SafeZip
 from dossier.formats.base import ParseOptions
 from dossier.ingest import IngestOptions, ingest
-from dossier.ingest.archives import _member_companions
+from dossier.ingest.archives import _CompanionCache, _member_companions
 from dossier.ingest.entries import file_entry
 from dossier.model import ChatDetails, MessageRecord, ParseRecord
 
@@ -202,7 +202,31 @@ def test_companions_in_a_zip_are_other_members_only(tmp_path: Path) -> None:
     safe = SafeZip(buffer, "export.zip")
     members = {m.name: m for m in safe.members()}
     day = members["general/2020-01-01.json"]
-    read = _member_companions(safe, day, members)  # type: ignore[arg-type]
+    read = _member_companions(safe, day, members, _CompanionCache())  # type: ignore[arg-type]
     assert read("../users.json") == b"[2]"
     assert read("../../users.json") is None
     assert read("/users.json") is None
+
+
+def test_show_finds_a_message_whose_id_starts_another(tmp_path: Path, dossier) -> None:
+    """Message ids end in a byte offset: the message at byte 30 and one at byte 305 share the
+    start "…-30"; the whole id still shows the first one."""
+    first = "14/03/2024, 09:00 - Ann: "
+    line1 = first + "x" * (29 - len(first)) + "\n"
+    second = "14/03/2024, 09:01 - Bob: "
+    line2 = second + "y" * (305 - 30 - 1 - len(second)) + "\n"
+    chat = tmp_path / "WhatsApp Chat with Board.txt"
+    chat.write_text(line1 + line2 + "14/03/2024, 09:02 - Ann: the one at 305\n")
+    dossier("init", tmp_path / "case", "--tz", "UTC")
+    assert dossier("ingest", tmp_path / "case", chat).code == 0
+    uids = [json.loads(line)["id"] for line in _jsonl(dossier, tmp_path / "case")]
+    short = next(u for u in uids if u.endswith("-30"))
+    assert any(u.endswith("-305") for u in uids)
+    shown = dossier("show", tmp_path / "case", short)
+    assert shown.code == 0, shown.err
+    assert "yyyy" in shown.out and "the one at 305" not in shown.out
+
+
+def _jsonl(dossier, case: Path) -> list[str]:
+    found = dossier("search", case, "after:2000-01-01", "--json", "--limit", "10")
+    return [json.dumps(item) for item in json.loads(found.out)]

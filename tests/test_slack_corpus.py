@@ -83,3 +83,17 @@ def test_the_unpacked_folder_gives_the_same_messages_with_the_same_ids(
     again = dossier("ingest", case, folder)
     assert again.code == 0 and "158 already present" in again.err
     assert len(_check_case(case, dossier)) == 158
+
+
+def test_bot_posts_are_found_by_the_text_slack_shows(
+    archive: Path, tmp_path: Path, dossier: Callable[..., Any]
+) -> None:
+    """A bot's commit notices have an empty text field; their words are in attachments. Search
+    finds them and `show` prints them, while the body stays empty as exported."""
+    case = ingested(tmp_path, dossier, archive)
+    hits = find(dossier, case, '"new commit by"')
+    assert hits and all(hit["body"] == "" for hit in hits)
+    shown = dossier("show", case, hits[0]["id"])
+    assert "As the platform shows it:" in shown.out and "new commit by" in shown.out
+    mentions = find(dossier, case, '"Harry Potter has joined"')
+    assert mentions and all("<@" in hit["body"] for hit in mentions)

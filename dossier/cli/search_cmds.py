@@ -112,6 +112,10 @@ def _print_email(email: dict[str, object]) -> None:
 
 
 def _print_chat_details(details: dict[str, Any]) -> None:
+    if details["readable"]:
+        click.echo("As the platform shows it:")
+        for line in details["readable"].splitlines():
+            click.echo(f"    {line}")
     if details["platform_id"]:
         account = details["sender_account"]
         click.echo(

@@ -78,6 +78,7 @@ class ArchiveIngest(FileKeeping):
         members: list[Entry] = []
         rejected: list[tuple[Any, ...]] = []
         readable: dict[str, Member] = {}
+        companions = _CompanionCache()
         for member in archive.members():
             if not isinstance(member, Member):
                 reason = f"archive member not read: {member.reason}"
@@ -85,7 +86,7 @@ class ArchiveIngest(FileKeeping):
                 self.summary.failed.append((f"{entry.label}!/{member.name}", member.reason))
                 continue
             readable[member.name] = member
-            members.append(_member_entry(archive, member, entry, readable))
+            members.append(_member_entry(archive, member, entry, readable, companions))
         if rejected:
             with self.store.transaction():
                 self.store.add_issues(archive_id, rejected)
@@ -100,8 +101,33 @@ class ArchiveIngest(FileKeeping):
         return total
 
 
+class _CompanionCache:
+    """Companions already read from one archive: every day file of a Slack export asks for the
+    same users.json, and decompressing it each time would cost more than the day itself."""
+
+    LIMIT = 64 * 1024 * 1024  # bytes kept at most
+
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+        self.size = 0
+
+    def get(self, archive: SafeZip, member: Member) -> bytes:
+        found = self.kept.get(member.name)
+        if found is None:
+            with archive.open(member) as stream:
+                found = stream.read()
+            if self.size + len(found) <= self.LIMIT:
+                self.kept[member.name] = found
+                self.size += len(found)
+        return found
+
+
 def _member_entry(
-    archive: SafeZip, member: Member, parent: Entry, readable: dict[str, Member]
+    archive: SafeZip,
+    member: Member,
+    parent: Entry,
+    readable: dict[str, Member],
+    companions: _CompanionCache | None = None,
 ) -> Entry:
     return Entry(
         label=f"{parent.label}!/{member.name}",
@@ -111,12 +137,12 @@ def _member_entry(
         path=parent.path,
         member_name=member.name,
         on_disk=False,
-        companion=_member_companions(archive, member, readable),
+        companion=_member_companions(archive, member, readable, companions or _CompanionCache()),
     )
 
 
 def _member_companions(
-    archive: SafeZip, member: Member, readable: dict[str, Member]
+    archive: SafeZip, member: Member, readable: dict[str, Member], cache: _CompanionCache
 ) -> Callable[[str], bytes | None]:
     """Reads another member of the same archive, by a path relative to ``member``'s folder.
     Only members that passed the archive's checks can be read, so the bounds hold."""
@@ -126,7 +152,6 @@ def _member_companions(
         found = readable.get(wanted)
         if found is None or found.size > MAX_COMPANION_BYTES:
             return None
-        with archive.open(found) as stream:
-            return stream.read()
+        return cache.get(archive, found)
 
     return read

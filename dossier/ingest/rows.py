@@ -159,7 +159,9 @@ class RowBuilder:
                 rec.kind,
                 sender,
                 rec.body,
-                search_text(rec.body),
+                search_text(rec.body)
+                if details is None or not details.readable
+                else search_text(f"{rec.body}\n{details.readable}"),
                 sent_at,
                 rec.header_text,
                 tz,
@@ -237,6 +239,7 @@ def details_row(message_id: int, d: ChatDetails) -> tuple[Any, ...]:
         json.dumps([list(r) for r in d.reactions], ensure_ascii=False) if d.reactions else None,
         json.dumps(list(d.mentions), ensure_ascii=False) if d.mentions else None,
         d.structure,
+        d.readable,
     )
 
 

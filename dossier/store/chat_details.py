@@ -18,11 +18,11 @@ class ChatDetailRows:
 
     def insert_details(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Rows of (message_id, platform_id, sender_key, reply_to, thread, forwarded_from,
-        edited_at, reactions JSON, mentions JSON, structure JSON)."""
+        edited_at, reactions JSON, mentions JSON, structure JSON, readable text)."""
         self.conn.executemany(
             "INSERT INTO message_details(message_id, platform_id, sender_key, reply_to, thread,"
-            " forwarded_from, edited_at, reactions, mentions, structure)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " forwarded_from, edited_at, reactions, mentions, structure, readable)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
 

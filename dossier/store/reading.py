@@ -24,14 +24,15 @@ class Reading:
         cur.row_factory = sqlite3.Row
         return [dict(row) for row in cur]
 
-    def message_ids_by_uid_prefix(self, prefix: str) -> list[int]:
-        return [
-            int(r[0])
-            for r in self.conn.execute(
-                "SELECT id FROM messages WHERE uid >= ? AND uid < ? LIMIT 3",
-                (prefix, prefix + "\uffff"),
-            )
-        ]
+    def message_ids_by_uid_prefix(self, prefix: str, exact: bool = False) -> list[int]:
+        """Messages whose uid starts with ``prefix`` (at most 3), or is it, when ``exact``."""
+        args: tuple[str, ...]
+        if exact:
+            sql, args = "SELECT id FROM messages WHERE uid = ?", (prefix,)
+        else:
+            sql = "SELECT id FROM messages WHERE uid >= ? AND uid < ? LIMIT 3"
+            args = (prefix, prefix + "\uffff")
+        return [int(r[0]) for r in self.conn.execute(sql, args)]
 
     def messages_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Full rows (with conversation and sender) in the order of ``ids``."""

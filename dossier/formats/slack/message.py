@@ -92,6 +92,7 @@ def read_message(
             reactions=_reactions(shown, ws),
             mentions=mentions,
             structure=_structure(obj, shown, resolved, ws),
+            readable=_readable(body, resolved, shown, ws),
         ),
     )
 
@@ -169,6 +170,16 @@ def _structure(
         if value is not None:
             kept[key] = value
     return json.dumps(kept, ensure_ascii=False)
+
+
+def _readable(body: str, resolved: str, shown: Mapping[str, Any], ws: Workspace) -> str | None:
+    """What Slack shows for the message when the exported text alone does not say it: names
+    for mention ids, and the text of an integration's attachments (a bot post's text is often
+    only there)."""
+    parts = [resolved] if resolved != body else []
+    parts += [_attachment_text(a, ws) for a in _dicts(shown.get("attachments"))]
+    shown_text = "\n".join(p for p in parts if p)
+    return shown_text or None
 
 
 def _attachment_text(attachment: Mapping[str, Any], ws: Workspace) -> str:

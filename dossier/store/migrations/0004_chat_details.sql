@@ -12,7 +12,8 @@ CREATE TABLE message_details (
     edited_at      INTEGER,          -- UTC epoch seconds
     reactions      TEXT,             -- JSON list of [reaction, who]
     mentions       TEXT,             -- JSON list of names
-    structure      TEXT              -- the platform's rich-text structure (JSON), as read
+    structure      TEXT,             -- the platform's rich-text structure (JSON), as read
+    readable       TEXT              -- the text as the platform shows it, when not the body
 );
 CREATE INDEX message_details_platform ON message_details(platform_id);
 CREATE INDEX message_details_thread ON message_details(thread) WHERE thread IS NOT NULL;
