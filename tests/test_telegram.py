@@ -220,3 +220,25 @@ def test_recognised(name: str, expected: str) -> None:
 )
 def test_other_json_is_not_claimed(text: str) -> None:
     assert TELEGRAM.sniff(text.encode(), "data.json") == 0.0
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda doc: json.dumps(doc, ensure_ascii=False, separators=(",", ":")),  # one line
+        lambda doc: json.dumps(doc, ensure_ascii=False, indent=1).replace("\n", "\r\n"),
+        lambda doc: json.dumps(doc, indent=4),  # \\u escapes instead of UTF-8
+    ],
+    ids=["minified", "crlf", "escaped"],
+)
+def test_any_json_layout_gives_the_same_messages(layout) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads((FIXTURES / "supergroup.json").read_text(encoding="utf-8"))
+    data = ("\ufeff" + layout(doc)).encode("utf-8")  # with a byte order mark, too
+    found = messages(parse_bytes(data))
+    assert [r.body for r in found] == [
+        r.body for r in messages(parse_bytes(json.dumps(doc).encode()))
+    ]
+    for record in found:
+        obj = json.loads(data[record.byte_start : record.byte_end])
+        assert str(obj["id"]) == record.details.platform_id  # type: ignore[union-attr]
+        assert data[: record.byte_start].count(b"\n") + 1 == record.line_start
