@@ -11,7 +11,14 @@ from dossier import read
 from dossier.case import Case
 from dossier.cli.output import emit_json, highlight, strip_markers
 from dossier.model import Message
+from dossier.people import display
 from dossier.timeutil import iso_local
+
+REDACT = click.option(
+    "--redact",
+    is_flag=True,
+    help="Name private individuals by role or number (public figures keep their names).",
+)
 
 
 @click.command()
@@ -22,11 +29,16 @@ from dossier.timeutil import iso_local
 @click.option(
     "--sort", type=click.Choice(["newest", "oldest", "best"]), default="newest", show_default=True
 )
-def search(case: Path, query: str, as_json: bool, limit: int, sort: str) -> None:
-    """Search messages. Operators: from: in: after: before: kind: has:attachment,
-    "exact phrase", -word, OR, word*."""
+@REDACT
+def search(case: Path, query: str, as_json: bool, limit: int, sort: str, redact: bool) -> None:
+    """Search messages. Operators: from: to: in: after: before: kind: has:attachment,
+    "exact phrase", -word, OR, word*. from:/to: take a person's name or alias."""
     with Case.open(case) as opened:
         hits = read.search(opened, query, limit=limit, sort=sort)
+        if redact:
+            names = display.case_names(opened)
+            shown = display.redact_messages(opened, [m for m, _ in hits], names)
+            hits = list(zip(shown, [s for _, s in hits], strict=True))
     if as_json:
         emit_json([{**read.as_json(m), "snippet": strip_markers(s)} for m, s in hits])
         return
@@ -54,13 +66,20 @@ def search(case: Path, query: str, as_json: bool, limit: int, sort: str) -> None
     help="Show N messages before and after, in the same conversation.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def show(case: Path, message_id: str, context_n: int, as_json: bool) -> None:
+@REDACT
+def show(case: Path, message_id: str, context_n: int, as_json: bool, redact: bool) -> None:
     """Show one message with where it came from (file, lines, bytes, custodian)."""
     with Case.open(case) as opened:
         message = read.find(opened, message_id)
         around = read.context(opened, message, context_n, context_n) if context_n else [message]
         email = read.email_json(opened, message)
         details = read.chat_details(opened, message)
+        if redact:
+            names = display.case_names(opened)
+            message = display.redact_messages(opened, [message], names)[0]
+            around = display.redact_messages(opened, around, names)
+            email = email and display.redact_email(opened, message.id, email, names)
+            details = details and display.redact_chat_details(details)
     if as_json:
         emit_json(
             {

@@ -25,7 +25,8 @@ BATCH = 5000
 MAX_ISSUE_RAW = 4096
 
 # A display name that is really a phone number: the contact was not saved on that phone.
-_PHONE_NAME = re.compile(r"^[~\s\u200e\u200f\u202a-\u202e\u2066-\u2069]*\+?[\d\s\-().\u00a0]{7,}$")
+_MARKS = "\u200e\u200f\u202a-\u202e\u2066-\u2069"  # iOS wraps numbers in direction marks
+_PHONE_NAME = re.compile(rf"^[~\s{_MARKS}]*\+?[\d\s\-().\u00a0]{{7,}}[\s{_MARKS}]*$")
 
 
 def phone_value(name: str, region: str | None = None) -> str | None:

@@ -20,6 +20,10 @@ _NOT_LETTERS = re.compile(r"[^\w\s]+|[\d_]+")
 _PARTS = re.compile(r"[._\-+\s]+")
 _EMAIL_IN = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "dr", "prof", "sr", "sra", "don", "dona", "jr"})
+# Words of mailboxes that are nobody ("undisclosed-recipients", "mailer-daemon").
+NOBODY = frozenset(
+    {"undisclosed", "recipients", "recipient", "noreply", "mailer", "daemon", "postmaster"}
+)
 MIN_SURNAME = 3  # a shorter "surname" in an address matches too many names to count
 
 
@@ -54,6 +58,8 @@ def name_similarity(a: str, b: str) -> float:
     against a full name counts little (many people share a first name)."""
     if not a or not b:
         return 0.0
+    if NOBODY.intersection(words(a)) or NOBODY.intersection(words(b)):
+        return 0.0
     if a == b:
         return 1.0 if full_name(a) else 0.6
     if not (full_name(a) and full_name(b)):
@@ -81,7 +87,8 @@ def local_part(address: str) -> str:
 
 def local_words(local: str) -> list[str]:
     """'maria.lopez' -> ['maria', 'lopez']; digits and separators dropped."""
-    return [w for w in _PARTS.split(_NOT_LETTERS.sub("", local.replace("_", "."))) if w]
+    parts = (_NOT_LETTERS.sub("", part) for part in _PARTS.split(local.lower()))
+    return [p for p in parts if p]
 
 
 def name_of_local(local: str) -> str | None:
@@ -101,7 +108,7 @@ def local_part_score(local: str, key: str) -> tuple[float, str]:
     first, last = names[0], names[-1]
     parts = local_words(local)
     joined = "".join(parts)
-    if len(last) < MIN_SURNAME:
+    if len(last) < MIN_SURNAME or NOBODY.intersection(parts) or NOBODY.intersection(names):
         return 0.0, ""
     full_forms = {first + last: "first.last", last + first: "last.first"}
     initial_forms = {

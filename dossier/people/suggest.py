@@ -324,7 +324,7 @@ def _compare(fa: _Form, fb: _Form) -> Clue | None:
         score, pattern = nm.local_part_score(local.key, other.key)
         if score <= 0:
             return None
-        detail = f"{local.label!r} is {other.label!r} written as {pattern}"
+        detail = f"{local.label!r} fits the name in {other.label!r} ({pattern})"
         return Clue(kind, score * 0.8, detail, ids)
     sim = nm.name_similarity(fa.key, fb.key)
     score = _name_score(sim, fa.key, fb.key)
