@@ -243,3 +243,42 @@ def test_people_cli(tmp_path: Path, dossier: Callable[..., Any]) -> None:
     assert dossier("people", "reject", case, "María López", "Mario Lopez").code == 0
     same = dossier("people", "reject", case, "María López", "María López")
     assert same.code == 1 and "split" in same.err
+
+
+def test_people_cli_split_and_set(tmp_path: Path, dossier: Callable[..., Any]) -> None:
+    case = make_case(tmp_path)
+    maria = person(case, "Maria Lopez")
+    office = case.store.find_identity("name", "Maria (office)", "Ana Ruiz")
+    case.close()
+    path = tmp_path / "case"
+    split = dossier("people", "split", path, str(maria), str(office), "--name", "Maria office")
+    assert split.code == 0 and "will not be suggested" in split.out
+    shown = json.loads(dossier("people", "show", path, "Maria office", "--json").out)
+    assert [i["value"] for i in shown["identities"]] == ["Maria (office)"]
+    wrong = dossier("people", "split", path, str(maria), "99999")
+    assert wrong.code == 1 and "is not one of" in wrong.err
+    changed = dossier(
+        "people",
+        "set",
+        path,
+        str(maria),
+        "--role",
+        "an activist from the left",
+        "--public",
+        "--alias",
+        "ML",
+        "--alias",
+        "La Jefa",
+        "--group",
+        "left",
+    )
+    assert changed.code == 0
+    after = json.loads(dossier("people", "show", path, str(maria), "--json").out)
+    assert after["role"] == "an activist from the left" and after["public_figure"]
+    assert after["aliases"] == ["La Jefa", "ML"] and after["groups"] == ["left"]
+    assert dossier("people", "show", path, "la jefa").code == 0  # found by alias
+    assert dossier("people", "--help").code == 0
+    unknown = dossier("people", "frobnicate", path)
+    assert unknown.code == 2 and "No such command 'frobnicate'" in unknown.err
+    listed = dossier("people", "--json", path)
+    assert listed.code == 0 and json.loads(listed.out)

@@ -30,7 +30,10 @@ class _ListByDefault(click.Group):
     """`dossier people CASE` lists; `dossier people SUBCOMMAND CASE ...` does the rest."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+        # One word besides options is a case folder; more, a subcommand (perhaps misspelt,
+        # which click then reports as such).
+        words = [a for a in args if not a.startswith("-")]
+        if len(words) == 1 and words[0] not in self.commands:
             args = ["list", *args]
         return super().parse_args(ctx, args)
 
