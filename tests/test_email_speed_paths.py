@@ -7,12 +7,18 @@ leave the same case: every row of every table, the same ids, the same problems r
 
 from __future__ import annotations
 
+import io
 import sqlite3
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
 
 from dossier.case import Case
+from dossier.email import fastparse, headers
+from dossier.email.reader import read_email
 from dossier.ingest import IngestOptions, IngestSummary, ingest, mailbatch
 from dossier.ingest import files as files_module
 from dossier.store.sqlite import SqliteStore
@@ -199,3 +205,105 @@ def test_corpus_folders_store_the_same_rows_either_way(
     fast, fast_summary = ingest_into(tmp_path / "fast", [folder], monkeypatch, batched=True)
     assert fast == usual
     same_summary(fast_summary, usual_summary)
+
+
+# --- the fast parse paths, against the stdlib's -------------------------------------------
+
+
+def corpus_messages() -> list[bytes]:
+    """The RFC 822 bytes of every email in the shared corpus's .eml, Maildir and mbox files."""
+    from dossier.formats.base import HEAD_SIZE, ParseOptions
+    from dossier.formats.registry import recognise
+    from dossier.model import EmailRecord
+
+    found = []
+    for path in sorted((need_corpora() / "email").rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        fmt = recognise(data[:HEAD_SIZE], path.name)
+        if fmt is None or fmt.name not in ("eml", "mbox"):
+            continue
+        for record in fmt.parse(io.BytesIO(data), path.name, ParseOptions()):
+            if isinstance(record, EmailRecord) and record.raw:
+                found.append(record.raw)
+    return found
+
+
+@pytest.fixture(scope="module")
+def messages() -> list[bytes]:
+    return corpus_messages()
+
+
+def test_one_part_builds_the_message_the_parser_builds(messages: list[bytes]) -> None:
+    taken = 0
+    for raw in messages:
+        block, body, separated = headers.split_block(raw)
+        built = fastparse.one_part(raw, block, body) if separated else None
+        if built is None:
+            continue
+        parsed = BytesParser(policy=compat32).parsebytes(raw)
+        assert built._headers == parsed._headers  # type: ignore[attr-defined]
+        assert built.get_payload() == parsed.get_payload()
+        assert built.defects == parsed.defects == []
+        assert (built.get_unixfrom(), built.preamble, built.epilogue) == (None, None, None)
+        assert not parsed.is_multipart() and parsed.get_unixfrom() is None
+        taken += 1
+    assert taken > len(messages) * 0.7  # most real email is one part
+
+
+def test_simple_addresses_read_as_getaddresses_does(messages: list[bytes]) -> None:
+    values = [
+        headers.value_text(name, value, None, [])
+        for raw in messages
+        for name, value in headers.fields(headers.split_block(raw)[0])[0]
+        if name.lower() in ("from", "to", "cc", "bcc", "reply-to", "sender")
+    ]
+    values += TRICKY_ADDRESSES
+    taken = 0
+    for value in values:
+        fast = fastparse.simple_addresses([value])
+        if fast is not None:
+            assert fast == getaddresses([value]), value
+            taken += 1
+    assert taken > len(values) * 0.8
+    assert fastparse.simple_addresses(["a@x.example", "B <b@y.example>"]) == getaddresses(
+        ["a@x.example", "B <b@y.example>"]
+    )
+
+
+TRICKY_ADDRESSES = [
+    "k..allen@enron.com, .palmer@enron.com",
+    'pr <.palmer@enron.com>, "Doe, John" <john@x.example>',
+    '"a"b <x@y>, J. R. Doe <jrd@x.example>',
+    "=?utf-8?q?Mar=C3=ADa?= <maria@union.example>",
+    "  spaced@x.example ,\tother@y.example  ",
+    "a@x.example,",
+    "a@x.example,,b@y.example",
+    "Undisclosed recipients:;",
+    "Tom",
+    "a@b@c",
+    "x@[127.0.0.1]",
+    "John (the boss) <john@x.example>",
+    '"quoted \\" name" <q@x.example>',
+    "<@route,@other:x@y.example>",
+    "< x@y.example >",
+    "x@y.example <z@w.example>",
+    "émile@exemple.fr, Zoë <zoe@exemple.fr>",
+    "x@y.example\u00a0, z@w.example",
+    "",
+    " ",
+    "<>",
+]
+
+
+def test_fast_and_general_reads_give_the_same_email(
+    messages: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = [read_email(raw) for raw in messages]
+    monkeypatch.setattr(fastparse, "one_part", lambda *args: None)
+    monkeypatch.setattr(headers, "simple_addresses", lambda values: None)
+    general = [read_email(raw) for raw in messages]
+    for one, other in zip(fast, general, strict=True):
+        assert one == other
+    assert len(messages) > 5000

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
 from dossier.email import charsets
+from dossier.email.fastparse import simple_addresses
 from dossier.email.model import Address
 
 # Same test as the stdlib feed parser (email.feedparser.headerRE), so our header block is the
@@ -155,7 +156,7 @@ def addresses(values: list[str], name: str, issues: list[str]) -> tuple[Address,
     Decoding first would let a comma inside an encoded name split one address in two.
     """
     out = []
-    for display, address in getaddresses(values):
+    for display, address in simple_addresses(values) or getaddresses(values):
         display = decode_words(display, name, issues).strip()
         address = address.strip()
         if display or address:

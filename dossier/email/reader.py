@@ -11,7 +11,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
-from dossier.email import charsets, headers, mime, quotes
+from dossier.email import charsets, fastparse, headers, mime, quotes
 from dossier.email.html import html_to_text
 from dossier.email.mime import Limits
 from dossier.email.model import Address, ParsedEmail
@@ -40,7 +40,8 @@ def read_email(raw: bytes, limits: Limits | None = None) -> ParsedEmail:
 def _read(raw: bytes, limits: Limits) -> ParsedEmail:
     issues: list[str] = []
     block, body, separated = headers.split_block(raw)
-    message = _parse(raw, issues)
+    simple = fastparse.one_part(raw, block, body) if separated else None
+    message = simple if simple is not None else _parse(raw, issues)
     fields, envelope = headers.fields(block)
     _check_block(fields, body, separated, issues)
     hint = _top_charset(message)

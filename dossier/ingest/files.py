@@ -298,7 +298,6 @@ class GroupIngest(ArchiveIngest):
             self.options.custodian,
             self.tz,
             parent_id,
-            lambda entry: _mail_folder("eml", entry),
             one,
             self._done,
         )

@@ -12,7 +12,7 @@ rest go in. The rows are the same either way (the same ids, in the same order).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +78,6 @@ class MailBatch:
         custodian: str | None,
         tz: str,
         parent_id: int | None,
-        folder_of: Callable[[Entry], str],
         slow: Callable[[Entry, MessageFormat], None],
         done: Callable[[Entry], None],
     ) -> None:
@@ -88,7 +87,6 @@ class MailBatch:
         self.custodian = custodian
         self.tz = tz
         self.parent_id = parent_id
-        self.folder_of = folder_of
         self.slow = slow
         self.done = done
         self.pending: list[_Pending] = []
@@ -103,7 +101,7 @@ class MailBatch:
         prepared = self.prefetch.result(entry.path)
         if prepared is None or prepared.ready is None or prepared.sha256 in self.shas:
             return False
-        if self.store.source_by_sha(prepared.sha256) is not None:
+        if self.store.has_source(prepared.sha256):
             return False  # already in the case, or failed before: the usual path knows
         self.pending.append(_Pending(entry, fmt, prepared.sha256, prepared.data, prepared.ready))
         self.shas.add(prepared.sha256)
@@ -140,10 +138,12 @@ class MailBatch:
         store = self.store
         conversation = store.add_conversation(UNTHREADED, "email", "(unthreaded)", now_iso())
         first_message = store.max_message_id() + 1
-        writer = _BatchRows(store, conversation, first_message, store.max_source_id() + 1)
         known = store.emails_by_content([p.ready.email.content_hash for p in pending])
-        for item in pending:
-            writer.add_file(item, known, self.folder_of(item.entry), self)
+        firsts = _first_copies(pending, known, first_message)
+        identities = store.identities(_identity_keys(pending, firsts))
+        writer = _BatchRows(store, conversation, store.max_source_id() + 1, identities)
+        for item, (message_id, new) in zip(pending, firsts, strict=True):
+            writer.add_file(item, message_id, new, self)
         rows = writer.rows
         store.put_blobs(rows.blobs)
         store.add_mail_sources(rows.sources)
@@ -161,61 +161,88 @@ class MailBatch:
         return rows
 
 
+def _first_copies(
+    pending: list[_Pending], known: dict[str, int], next_message: int
+) -> list[tuple[int, bool]]:
+    """For each file's email: (its message id, True) when new, in the order the files come;
+    (the id of the email it copies, False) when the case or an earlier file has it already."""
+    found: list[tuple[int, bool]] = []
+    batch: dict[str, int] = {}
+    for item in pending:
+        content = item.ready.email.content_hash
+        first = known.get(content) or batch.get(content)
+        if first is None:
+            batch[content] = next_message
+            found.append((next_message, True))
+            next_message += 1
+        else:
+            found.append((first, False))
+    return found
+
+
+def _identity_keys(pending: list[_Pending], firsts: list[tuple[int, bool]]) -> list[IdentityKey]:
+    """Every identity the batch names, in the order the usual path looks them up (so new
+    ones get the same ids): a copy's sender; a new email's sender, then its recipients."""
+    keys: list[IdentityKey] = []
+    for item, (_, new) in zip(pending, firsts, strict=True):
+        email = item.ready.email
+        if email.sender is not None:
+            keys.append(email.sender)
+        if new:
+            keys.extend(key for _, _, key in email.recipients)
+    return keys
+
+
 class _BatchRows:
-    """Turns ready files into rows, handing out ids as the usual path would."""
+    """Turns ready files into rows, handing out source ids as the usual path would."""
 
     def __init__(
-        self, store: SqliteStore, conversation: int, next_message: int, next_source: int
+        self,
+        store: SqliteStore,
+        conversation: int,
+        next_source: int,
+        identities: Mapping[tuple[str, str, str], int],
     ) -> None:
         self.store = store
         self.conversation = conversation
-        self.next_message = next_message
         self.next_source = next_source
+        self.identities = identities
         self.rows = _Rows()
-        self.batch_hashes: dict[str, int] = {}  # content hash -> message id, in this batch
         self.batch_rows: dict[int, list[Any]] = {}  # message id -> its emails row
 
-    def add_file(
-        self, item: _Pending, known: dict[str, int], folder: str, batch: MailBatch
-    ) -> None:
+    def add_file(self, item: _Pending, message_id: int, new: bool, batch: MailBatch) -> None:
         ready, entry = item.ready, item.entry
         rows = self.rows
         source_id = self.next_source
         self.next_source += 1
         email = ready.email
         issues: list[IssueRow] = list(ready.issues_before)
-        first = known.get(email.content_hash) or self.batch_hashes.get(email.content_hash)
-        if first is not None:
-            self._copy(first, source_id, email)
-            new, merged = 0, 1
-        else:
-            self._message(source_id, email, folder)
+        if new:
+            self._message(message_id, source_id, email, ready.folder)
             issues.extend(email.issues)
-            new, merged = 1, 0
+        else:
+            self._copy(message_id, source_id, email)
         issues.extend(ready.issues_after)
         now = now_iso()
         rows.blobs.append((item.sha256, len(item.data), item.data))
         rows.sources.append(
             (source_id, item.sha256, entry.label, len(item.data), item.fmt.name,
-             batch.parent_id, batch.tz, now, 1, new, merged, len(issues))
+             batch.parent_id, batch.tz, now, 1, int(new), int(not new), len(issues))
         )  # fmt: skip
         rows.custody.append((source_id, batch.custodian, entry.path, now))
         rows.issues.extend((source_id, *issue) for issue in issues)
         rows.facts.extend((source_id, key, value) for key, value in ready.facts)
 
-    def _identity(self, key: IdentityKey) -> int:
-        kind, value, context, display = key
-        return self.store.identity(kind, value, context, display=display)
+    def _identity(self, key: IdentityKey | None) -> int | None:
+        return None if key is None else self.identities[key[:3]]
 
-    def _message(self, source_id: int, email: ReadyEmail, folder: str) -> None:
+    def _message(self, message_id: int, source_id: int, email: ReadyEmail, folder: str) -> None:
         rows = self.rows
-        message_id = self.next_message
-        self.next_message += 1
-        sender = self._identity(email.sender) if email.sender else None
         rows.messages.append(
-            (message_id, email.uid, self.conversation, "email", sender, email.text,
-             email.searchable, email.sent_at, email.date_text, email.zone, 1, email.time_flags,
-             0, source_id, email.line_start, email.line_end, email.byte_start, email.byte_end)
+            (message_id, email.uid, self.conversation, "email", self._identity(email.sender),
+             email.text, email.searchable, email.sent_at, email.date_text, email.zone, 1,
+             email.time_flags, 0, source_id, email.line_start, email.line_end, email.byte_start,
+             email.byte_end)
         )  # fmt: skip
         row = [
             message_id, email.subject, email.message_id, email.in_reply_to, email.references,
@@ -224,9 +251,8 @@ class _BatchRows:
         ]  # fmt: skip
         rows.emails.append(row)
         self.batch_rows[message_id] = row
-        self.batch_hashes[email.content_hash] = message_id
         rows.recipients.extend(
-            (message_id, role, self._identity(key), position)
+            (message_id, role, self.identities[key[:3]], position)
             for role, position, key in email.recipients
         )
         rows.new += 1
@@ -234,10 +260,9 @@ class _BatchRows:
     def _copy(self, message_id: int, source_id: int, email: ReadyEmail) -> None:
         """Another copy of an email already stored: where it was found, and its DKIM."""
         self._combine_dkim(message_id, email.dkim, email.dkim_detail)
-        sender = self._identity(email.sender) if email.sender else None
         self.rows.copies.append(
-            (message_id, source_id, sender, email.date_text, email.line_start, email.line_end,
-             email.byte_start, email.byte_end)
+            (message_id, source_id, self._identity(email.sender), email.date_text,
+             email.line_start, email.line_end, email.byte_start, email.byte_end)
         )  # fmt: skip
         self.rows.copies_found += 1
 

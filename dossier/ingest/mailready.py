@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from dossier.email.dkim import KeyStore
 from dossier.email.model import ParsedEmail
+from dossier.formats.eml import maildir_folder
 from dossier.ingest.mail import (
     IdentityKey,
     IssueRow,
@@ -59,6 +60,7 @@ class ReadyEmail(NamedTuple):
 
 
 class ReadyFile(NamedTuple):
+    folder: str  # the mail folder the file's path stands for
     facts: list[tuple[str, str]]
     issues_before: list[IssueRow]  # the file's own problems, before and after its email
     issues_after: list[IssueRow]
@@ -66,7 +68,7 @@ class ReadyFile(NamedTuple):
 
 
 def ready_file(
-    records: list[ParseRecord], source_sha: str, keys: KeyStore | None
+    records: list[ParseRecord], source_sha: str, path: str, keys: KeyStore | None
 ) -> ReadyFile | None:
     """The rows of a file whose records hold one plain email (already read into ``parsed``);
     None for anything else (several emails, attachments, embedded emails), which the loader
@@ -94,7 +96,7 @@ def ready_file(
     if facts.get("mbox_variant") == "mboxrd":
         return None  # its bytes are read unquoted: the loader knows how
     email = _ready_email(mail, record, source_sha, keys)
-    return ReadyFile(list(facts.items()), before, after, email)
+    return ReadyFile(maildir_folder(path), list(facts.items()), before, after, email)
 
 
 def _ready_email(

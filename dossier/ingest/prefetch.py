@@ -67,7 +67,7 @@ def _prepare(path: str, format_name: str) -> Prepared | None:
             if isinstance(record, EmailRecord) and record.parsed is None and record.raw:
                 record = record._replace(parsed=read_email(record.raw))
             records.append(record)
-        ready = ready_file(records, sha, _keys) if len(data) <= READY_MAX_BYTES else None
+        ready = ready_file(records, sha, path, _keys) if len(data) <= READY_MAX_BYTES else None
         if ready is not None:
             return Prepared(sha, data, None, ready)
         return Prepared(sha, b"", records, None)

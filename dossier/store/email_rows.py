@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 MessageRow = tuple[Any, ...]
@@ -27,6 +27,7 @@ _INSERT_COPY = (
 
 class EmailRows:
     conn: sqlite3.Connection
+    _identity_cache: dict[tuple[str, str, str], int]  # see SqliteStore.identity
 
     def email_by_content(self, content_hash: str) -> int | None:
         row = self.conn.execute(
@@ -80,6 +81,61 @@ class EmailRows:
     def max_source_id(self) -> int:
         row = self.conn.execute("SELECT max(id) FROM sources").fetchone()
         return int(row[0] or 0)
+
+    def has_source(self, sha256: str) -> bool:
+        found = self.conn.execute("SELECT 1 FROM sources WHERE sha256 = ?", (sha256,))
+        return found.fetchone() is not None
+
+    def identities(
+        self, keys: Sequence[tuple[str, str, str, str]]
+    ) -> Mapping[tuple[str, str, str], int]:
+        """``SqliteStore.identity`` for many (kind, value, context, display) keys at once:
+        the ids by (kind, value, context). Those not in the case are created in the order
+        given, each with a person named by the display name it first came with."""
+        cache = self._identity_cache
+        wanted: dict[tuple[str, str, str], str] = {}
+        for kind, value, context, display in keys:
+            key = (kind, value, context)
+            if key not in cache and key not in wanted:
+                wanted[key] = display or value
+        if wanted:
+            self._find_identities(list(wanted))
+            self._add_identities([(k, d) for k, d in wanted.items() if k not in cache])
+        return cache
+
+    def _find_identities(self, keys: list[tuple[str, str, str]]) -> None:
+        wanted = set(keys)
+        by_kind: dict[str, list[str]] = {}
+        for kind, value, _ in keys:
+            by_kind.setdefault(kind, []).append(value)
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for identity_id, value, context in self.conn.execute(
+                    "SELECT id, value, context FROM identities"
+                    f" WHERE kind = ? AND value IN ({marks})",
+                    (kind, *chunk),
+                ):
+                    if (kind, value, context) in wanted:
+                        self._identity_cache[(kind, value, context)] = int(identity_id)
+
+    def _add_identities(self, new: list[tuple[tuple[str, str, str], str]]) -> None:
+        """New identities, a person each: the ids ``identity`` would give them one by one."""
+        if not new:
+            return
+        person = int(self.conn.execute("SELECT max(id) FROM persons").fetchone()[0] or 0) + 1
+        first = int(self.conn.execute("SELECT max(id) FROM identities").fetchone()[0] or 0) + 1
+        persons, identities = [], []
+        for n, ((kind, value, context), name) in enumerate(new):
+            persons.append((person + n, name))
+            identities.append((first + n, person + n, kind, value, context))
+            self._identity_cache[(kind, value, context)] = first + n
+        self.conn.executemany("INSERT INTO persons(id, name) VALUES (?, ?)", persons)
+        self.conn.executemany(
+            "INSERT INTO identities(id, person_id, kind, value, context) VALUES (?, ?, ?, ?, ?)",
+            identities,
+        )
 
     def emails_by_content(self, content_hashes: Sequence[str]) -> dict[str, int]:
         """The first email (lowest id, as ``email_by_content``) with each content hash."""

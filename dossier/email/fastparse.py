@@ -1,0 +1,139 @@
+"""Shortcuts for the common case, each giving exactly what the general code gives.
+
+Most emails are one text part with plain headers. For those, two stdlib steps cost more than
+the rest of reading the message together, and both can be skipped without changing a thing:
+
+* ``one_part``: Python's feed parser builds a ``Message`` line by line. For a message with no
+  MIME parts and nothing the parser would flag as a defect, that message is just the header
+  fields (as compat32 keeps them) and the body text, so we build it directly. Anything else
+  (multipart, message/*, a header block the parser would complain about) returns None and
+  goes through the parser.
+* ``simple_addresses``: ``email.utils.getaddresses`` walks address lists a character at a time.
+  Lists of plain ``local@domain`` and ``Name <local@domain>`` entries are split here with one
+  regular expression; anything else (comments, groups, routes, quoted local parts, empty
+  entries) returns None and goes to ``getaddresses``.
+
+``tests/test_email_speed_paths.py`` checks both against the general code over the shared
+corpora, field by field.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from email.policy import compat32
+from typing import Any
+
+# Runs of characters the stdlib's address parser (email._parseaddr) reads as words: anything
+# but its specials, space, tab, CR and LF. Dots are kept: inside an address it copies them as
+# they are ("k..allen@enron.com"), in a display name it does not split words at them. The
+# quantifiers are possessive (never give back), so a long list that does not match fails fast.
+_WORDS = r'[^()<>@,:;"\[\] \t\r\n]++'
+_ADDR_SPEC = rf"{_WORDS}@{_WORDS}"
+# One list entry: a bare address, or a display name (words and quoted strings without
+# backslashes) then an address in angle brackets; then a comma or the end.
+_ENTRY = re.compile(
+    rf"[ \t]*(?:(?P<bare>{_ADDR_SPEC})"
+    rf'|(?P<name>(?:(?:{_WORDS}|"[^"\\\r\n]*+")[ \t]*+)*+)<(?P<angle>{_ADDR_SPEC})>)'
+    r"[ \t]*(?:,|$)"
+)
+_NAME_PART = re.compile(rf'{_WORDS}|"([^"\\\r\n]*)"')
+
+
+def simple_addresses(values: list[str]) -> list[tuple[str, str]] | None:
+    """``getaddresses(values)`` for lists of plain entries; None when not sure."""
+    text = ", ".join(values)  # as getaddresses joins several headers
+    found: list[tuple[str, str]] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        match = _ENTRY.match(text, pos)
+        if match is None or match.end() == pos:
+            return None
+        bare = match.group("bare")
+        if bare is not None:
+            found.append(("", bare))
+        else:
+            found.append((_display(match.group("name")), match.group("angle")))
+        pos = match.end()
+        if pos == end and text.endswith(","):
+            return None  # a trailing comma gives getaddresses an empty entry: let it say so
+    return found
+
+
+def _display(name: str) -> str:
+    """Words and quoted strings of a display name joined by single spaces, as the stdlib does
+    (quotes dropped, runs of space squeezed)."""
+    parts = []
+    for match in _NAME_PART.finditer(name):
+        quoted = match.group(1)
+        parts.append(quoted if quoted is not None else match.group(0))
+    return " ".join(parts)
+
+
+class _OnePart(Message):
+    """A compat32 message whose headers never change: it parses each header's parameters
+    once, where ``Message`` parses them again for every ``get_param``."""
+
+    _params: dict[str, Any]
+
+    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+        key = header.lower()
+        if key not in self._params:
+            self._params[key] = super()._get_params_preserve(_MISSING, header)  # type: ignore[misc]
+        found = self._params[key]
+        return failobj if found is _MISSING else found
+
+
+_MISSING = object()
+
+
+def one_part(raw: bytes, block: bytes, body: bytes) -> Message | None:
+    """The message Python's parser (compat32) would build from ``raw``, when ``raw`` is a
+    single text part whose header block ``block`` ends in a blank line; else None.
+
+    ``block`` and ``body`` are ``raw`` split by ``headers.split_block``.
+    """
+    separator = raw[len(block) : len(raw) - len(body)]
+    if separator not in (b"\n", b"\r\n") or not block:
+        return None
+    if block.count(b"\r") != block.count(b"\r\n"):
+        return None  # the parser ends lines at a lone CR too; split_block does not
+    fields = _fields(block.decode("ascii", "surrogateescape"))
+    if fields is None:
+        return None
+    message = _OnePart(policy=compat32)
+    message._params = {}
+    for name, value in fields:
+        message.set_raw(name, value)
+    if message.get_content_maintype() in ("multipart", "message"):
+        return None
+    message.set_payload(body.decode("ascii", "surrogateescape"))
+    return message
+
+
+def _fields(text: str) -> list[tuple[str, str]] | None:
+    """(name, value) as compat32's header_source_parse gives them; None if the parser would
+    record a defect (a leading continuation, a 'From ' line, a line starting with a colon)."""
+    fields: list[tuple[str, str]] = []
+    lines = text.split("\n")  # every line but the last ends in a newline: put it back
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    name = ""
+    value: list[str] = []
+    for line in lines:
+        first = line[:1]
+        if first in (" ", "\t"):
+            if not name:
+                return None
+            value.append(line)
+            continue
+        if line.startswith("From ") or first == ":":
+            return None
+        if name:
+            fields.append((name, "".join(value).rstrip("\r\n")))
+        colon = line.find(":")
+        if colon < 0:
+            return None
+        name, value = line[:colon], [line[colon + 1 :].lstrip(" \t")]
+    if name:
+        fields.append((name, "".join(value).rstrip("\r\n")))
+    return fields
