@@ -31,6 +31,12 @@ class ChatDetailRows:
     ) -> list[tuple[int, int]]:
         """(new message, message already stored) pairs of this conversation that carry the same
         platform id: the same message read from another export of the chat."""
+        before = self.conn.execute(
+            "SELECT 1 FROM messages WHERE conversation_id = ? AND id < ? LIMIT 1",
+            (conversation_id, first_new_id),
+        ).fetchone()
+        if before is None:  # a conversation new with this source: nothing to compare
+            return []
         return list(
             self.conn.execute(
                 "SELECT new.message_id, min(old.message_id)"
