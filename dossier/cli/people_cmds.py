@@ -68,6 +68,8 @@ def list_people(case: Path, as_json: bool, redact: bool) -> None:
     if as_json:
         emit_json([_person_json(p, names) for p in rows])
         return
+    if not rows:
+        click.echo("No persons yet: they come with the messages. See: dossier ingest", err=True)
     for p in rows:
         click.echo(f"#{p['id']:<5} {_headline(p, names)}")
         if not redact or p["public_figure"]:

@@ -102,10 +102,7 @@ def split(case: Case, ref: str, identity_ids: Sequence[int], name: str | None = 
 
 
 def _first_value(case: Case, identity_id: int) -> str:
-    for row in case.store.identity_rows():
-        if row["id"] == identity_id:
-            return str(row["value"])
-    return f"identity {identity_id}"
+    return case.store.identity_value(identity_id) or f"identity {identity_id}"
 
 
 def rename(case: Case, ref: str, name: str) -> int:

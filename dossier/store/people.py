@@ -112,15 +112,11 @@ class PeopleRows:
         )
         return [int(r[0]) for r in rows]
 
-    def identity_rows(self) -> list[dict[str, Any]]:
-        """Every identity with its person's name and how many messages it sent."""
-        cur = self.conn.execute(
-            "SELECT i.id, i.person_id, i.kind, i.value, i.context, p.name AS person_name,"
-            " (SELECT count(*) FROM messages m WHERE m.sender_id = i.id) AS sent"
-            " FROM identities i JOIN persons p ON p.id = i.person_id ORDER BY i.id"
-        )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
+    def identity_value(self, identity_id: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT value FROM identities WHERE id = ?", (identity_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def identities_of(self, person_id: int) -> list[int]:
         return [
