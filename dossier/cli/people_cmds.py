@@ -170,8 +170,9 @@ def _print_suggestion(number: int, s: Suggestion, case: Path) -> None:
         f"  =  #{b['id']} {b['name']} ({b['messages']:,} sent)"
     )
     for clue in s.clues:
-        examples = f" e.g. {', '.join(clue.examples)}" if clue.examples else ""
-        click.echo(f"     {clue.kind} {clue.score:.2f}: {clue.detail}{examples}")
+        examples = f"; e.g. {', '.join(clue.examples)}" if clue.examples else ""
+        counted = f" [{clue.count:,} message(s){examples}]" if clue.count else ""
+        click.echo(f"     {clue.kind} {clue.score:.2f}: {clue.detail}{counted}")
     click.echo(
         f"     yes: dossier people merge {case} {a['id']} {b['id']}"
         f"   no: dossier people reject {case} {a['id']} {b['id']}"

@@ -50,7 +50,8 @@ def merge(case: Case, refs: Sequence[str], name: str | None = None) -> int:
         for absorb in ids[1:]:
             mine, theirs = store.identities_of(keep), store.identities_of(absorb)
             store.record_decisions(product(mine, theirs), "confirmed", at)
-            store.link_identities(mine[0], theirs[0], "user", "merged by the user", at)
+            if mine and theirs:  # a person from the roster may have no identity yet
+                store.link_identities(mine[0], theirs[0], "user", "merged by the user", at)
             store.absorb_person_details(keep, absorb)
             store.join_persons(keep, absorb)
         if name:

@@ -53,7 +53,8 @@ class Clue:
     score: float
     detail: str
     identities: tuple[int, ...] = ()
-    count: int = 0  # messages behind the clue, when it is counted in messages
+    count: int = 0  # same-message: the messages read twice; else those the identities
+    # involved sent or received (how much there is to check)
     examples: list[str] = field(default_factory=list)  # message uids
 
 
@@ -119,8 +120,8 @@ def suggest(
             clues[pair].append(clue)
 
     for ia, ib, count, uid in store.same_message_senders():
-        detail = f"{count} message(s) read in two exports, written by {_shown(identity[ia])} in"
-        detail += f" one and by {_shown(identity[ib])} in the other"
+        detail = f"{count} message(s) read in two exports, written by {_shown(identity[ia])!r}"
+        detail += f" in one and by {_shown(identity[ib])!r} in the other"
         add(ia, ib, Clue("same-message", SAME_MESSAGE, detail, (ia, ib), count, [uid]))
     for ia, ib, clue in _same_values(identity, region):
         add(ia, ib, clue)
@@ -135,6 +136,11 @@ def suggest(
     ranked.sort(key=lambda s: (-s.score, -(s.a["messages"] + s.b["messages"]), s.a["id"]))
     for s in ranked[:limit]:
         _add_examples(store, s)
+        for clue in s.clues:
+            if clue.kind != "same-message":
+                clue.count = sum(
+                    identity[i]["sent"] + identity[i]["received"] for i in clue.identities
+                )
     return ranked[:limit]
 
 
@@ -143,8 +149,8 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 def _shown(ident: dict[str, Any]) -> str:
-    where = f" on {ident['context'][:12]}" if ident["context"] else ""
-    return f"{ident['value']!r}{where}"
+    where = f" (on {ident['context'][:12]})" if ident["context"] else ""
+    return f"{ident['value']}{where}"
 
 
 def _suggestion(a: dict[str, Any], b: dict[str, Any], found: list[Clue]) -> Suggestion:
@@ -198,7 +204,7 @@ def _same_values(
     ):
         for value, ids in groups.items():
             for ia, ib in pairwise(ids):
-                detail = f"{_shown(identity[ia])} and {_shown(identity[ib])} are both {value}"
+                detail = f"{_shown(identity[ia])!r} and {_shown(identity[ib])!r} are both {value}"
                 yield ia, ib, Clue(kind, score, detail, (ia, ib))
 
 
@@ -213,9 +219,12 @@ def _looks_like_number(value: str) -> bool:
 def _forms(people: list[dict[str, Any]], store: PeopleStore, header_names: bool) -> list[_Form]:
     forms: list[_Form] = []
     for p in people:
+        # the person's own names point at their busiest identity, for examples to look at
+        busiest = max(p["identities"], key=lambda i: i["sent"] + i["received"], default=None)
+        anchor = None if busiest is None else int(busiest["id"])
         for text in (p["name"], *p["aliases"]):
             if "@" not in text and (key := nm.name_key(text)):
-                forms.append(_Form(p["id"], key, "name", text, None))
+                forms.append(_Form(p["id"], key, "name", f"{text} (#{p['id']})", anchor))
         for ident in p["identities"]:
             forms += _identity_forms(p["id"], ident)
     person_of = {i["id"]: p["id"] for p in people for i in p["identities"]}
@@ -229,7 +238,7 @@ def _identity_forms(person: int, ident: dict[str, Any]) -> list[_Form]:
     value, iid = str(ident["value"]), int(ident["id"])
     if ident["kind"] == "name" and not _looks_like_number(value):
         key = nm.name_key(value)
-        return [_Form(person, key, "name", value, iid)] if key else []
+        return [_Form(person, key, "name", _shown(ident), iid)] if key else []
     if ident["kind"] != "email":
         return []
     local = nm.local_part(value)
