@@ -7,13 +7,26 @@ import importlib.util
 import json
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from dossier.case import DB_NAME
 from dossier.people import mention_ner
-from dossier.people.mention_names import build_index
-from dossier.people.mention_text import body_span, fold_with_origin, regions, words
+from dossier.people.mention_names import (
+    AMBIGUOUS,
+    FULL_NAME,
+    PART_NAME,
+    Resolution,
+    build_index,
+)
+from dossier.people.mention_text import (
+    body_span,
+    fold_with_origin,
+    looks_like_name,
+    regions,
+    words,
+)
 from tests.conftest import android_chat
 
 # A group with two Marias; Leo Brandt, the activist they discuss, never writes. The model is
@@ -219,7 +232,7 @@ def test_person_filter_quotes_each_mention(tmp_path: Path, dossier) -> None:
 
 def test_spans_survive_decomposed_accents_and_invisible_marks() -> None:
     body = "ask Mari\u0301a\u200e Lo\u0301pez now, and MARÍA too"
-    index = build_index([(7, "María López")])
+    index = build_index([(7, "María López", "chat")])
     folded = fold_with_origin(body)
     found = words(folded)
     spans = [
@@ -238,3 +251,34 @@ def test_email_regions_are_the_senders_own_lines_at_their_offsets() -> None:
     assert all(body[o : o + len(t)] == t for o, t in pieces)
     # New text that cannot be placed in the body: the whole body is read, never a wrong offset.
     assert list(regions(body, "something else")) == [(0, body)]
+
+
+def test_names_from_mail_headers_must_look_like_names() -> None:
+    index = build_index(
+        [
+            (1, "email", "header"),
+            (2, "Kay Mann", "header"),
+            (3, "mum", "chat"),
+            (4, "ETS", "header"),
+        ]
+    )
+    assert ("email",) not in index and ("ets",) not in index  # mail systems' fillers
+    assert ("kay", "mann") in index
+    assert ("mum",) in index  # a contact as saved on a phone
+
+
+def test_a_part_of_a_name_no_participant_has_is_no_mention() -> None:
+    index = build_index([(1, "Maria Lopez", "chat"), (2, "Maria Ortiz", "chat")])
+    assert index.resolve(("maria",), frozenset({3})) is None
+    assert index.resolve(("lopez",), frozenset({1, 2})) == Resolution(1, PART_NAME)
+    assert index.resolve(("maria",), frozenset({1, 2})) == Resolution(None, AMBIGUOUS)
+    assert index.resolve(("maria", "lopez"), frozenset()) == Resolution(1, FULL_NAME)
+
+
+def test_model_names_are_trimmed_and_must_be_written_as_names() -> None:
+    text = 'Dear Mr. "Leo Brandt\'s" plan'
+    entity = mention_ner._trimmed(text, SimpleNamespace(start_char=0, end_char=len(text) - 5))
+    assert entity is not None and entity.text == "Leo Brandt"
+    assert text[entity.start : entity.end] == "Leo Brandt"
+    assert looks_like_name("Carlos de la Cruz") and looks_like_name("Leo Brandt")
+    assert not looks_like_name("FREE ENERGY") and not looks_like_name("leo brandt")

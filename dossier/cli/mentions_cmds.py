@@ -57,7 +57,7 @@ def mentions(case: Path, name: str | None, as_json: bool) -> None:
     with Case.open(case) as opened:
         rows = opened.store.mention_rows()
         names: dict[int, list[str]] = {}
-        for person_id, known in opened.store.person_names():
+        for person_id, known, _ in opened.store.person_names():
             names.setdefault(person_id, []).append(known)
         tz = opened.tz
         if not rows and not opened.store.methods_run():

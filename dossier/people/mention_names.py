@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dossier.people.mention_text import Folded, Word, joined, name_key
+from dossier.people.mention_text import Folded, Word, joined, looks_like_name, name_key
 
 # How sure a resolution is, by how it was made (stored as the annotation's confidence).
 FULL_NAME = 0.95  # a name of two or more words that only one person has
@@ -51,9 +51,13 @@ class NameIndex:
         self._entries: dict[tuple[str, ...], _Entry] = {}
         self.longest = 0
 
-    def add(self, person_id: int, name: str) -> None:
+    def add(self, person_id: int, name: str, origin: str = "alias") -> None:
+        """Add a name of ``person_id``. Names from email headers must look like a name
+        (capitalised words): mail systems put "email", "office" or "ETS" there."""
         if "@" in name:
             return  # an email address standing in for a name: nobody writes it as a name
+        if origin == "header" and not looks_like_name(name):
+            return
         key = name_key(name)
         if not _usable(key):
             return
@@ -94,8 +98,9 @@ class NameIndex:
                 i += 1
         return hits
 
-    def resolve(self, key: tuple[str, ...], participants: frozenset[int]) -> Resolution:
-        """Which person ``key`` means in a conversation of ``participants``."""
+    def resolve(self, key: tuple[str, ...], participants: frozenset[int]) -> Resolution | None:
+        """Which person ``key`` means in a conversation of ``participants``; None when it is
+        only a part of names none of the participants has (a word, or someone else)."""
         entry = self._entries[key]
         if entry.named:
             return Resolution(None, NAMED, named=True)
@@ -108,6 +113,8 @@ class NameIndex:
             (person,) = here
             sure = AMONG_PARTICIPANTS if person in entry.explicit else PART_NAME
             return Resolution(person, sure)
+        if not here and (not entry.explicit or len(key) == 1):
+            return None  # a word, or a name of several persons none of whom is here
         return Resolution(None, AMBIGUOUS)
 
 
@@ -120,9 +127,10 @@ def _usable(key: tuple[str, ...]) -> bool:
     return len(key) > 1 or len(key[0]) >= MIN_LETTERS
 
 
-def build_index(names: Iterable[tuple[int, str]]) -> NameIndex:
-    """The index of (person id, name) pairs: names, aliases and identity display names."""
+def build_index(names: Iterable[tuple[int, str, str]]) -> NameIndex:
+    """The index of (person id, name, origin) rows: names, aliases and display names
+    (``AnnotationRows.person_names``)."""
     index = NameIndex()
-    for person_id, name in names:
-        index.add(person_id, name)
+    for person_id, name, origin in names:
+        index.add(person_id, name, origin)
     return index

