@@ -4,16 +4,18 @@ the roster."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dossier.case import Case
 from dossier.cli.output import emit_json
-from dossier.people import edits, roster
+from dossier.people import edits
 from dossier.people.display import Names
 from dossier.people.phones import has_country_code
-from dossier.people.suggest import Suggestion, suggest
+
+if TYPE_CHECKING:  # suggest and roster bring rapidfuzz and yaml: imported when used
+    from dossier.people.suggest import Suggestion
 
 CASE = click.argument("case", type=click.Path(path_type=Path, file_okay=False))
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -149,6 +151,8 @@ def show(case: Path, person: str, as_json: bool) -> None:
 )
 def suggest_cmd(case: Path, as_json: bool, limit: int, min_score: float) -> None:
     """Who may be the same person, best first, with the evidence for each."""
+    from dossier.people.suggest import suggest
+
     with Case.open(case) as opened:
         found = suggest(
             opened.store, region=edits.phone_region(opened), limit=limit, min_score=min_score
@@ -279,6 +283,8 @@ def roster_group() -> None:
 @FORMAT
 def roster_export(case: Path, file: Path, fmt: str | None) -> None:
     """Write every person (name, aliases, role, groups, public flag, identities) to FILE."""
+    from dossier.people import roster
+
     with Case.open(case) as opened:
         count = roster.export_roster(opened, file, fmt)
     click.echo(f"Wrote {count:,} person(s) to {file}.")
@@ -290,6 +296,8 @@ def roster_export(case: Path, file: Path, fmt: str | None) -> None:
 @FORMAT
 def roster_import(case: Path, file: Path, fmt: str | None) -> None:
     """Apply a roster FILE: all of it, or nothing if any row is wrong."""
+    from dossier.people import roster
+
     with Case.open(case) as opened:
         entries = roster.read_roster(file, fmt, edits.phone_region(opened))
         changes = roster.import_roster(opened, entries)
