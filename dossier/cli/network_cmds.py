@@ -56,15 +56,16 @@ def network_cmd(
         )
     # Imported here: the graph libraries take a moment to load, and no other command needs them.
     from dossier.people import network, network_export
+    from dossier.people.display import case_names
 
     with Case.open(case) as opened:
         start = _day(since, "--since", opened.tz)
         end = _day(until, "--until", opened.tz)
         kinds = KINDS if kind == "all" else (kind,)
         graph = network.build(opened, kinds, start, end)
+        if redact:
+            graph = network_export.redacted(graph, case_names(opened))
         title = opened.title
-    if redact:
-        graph = network_export.redacted(graph)
     network_export.write(graph, out, _title(title, kind, since, until))
     counts = {k: sum(1 for *_, key in graph.edges(keys=True) if key == k) for k in kinds}
     if as_json:

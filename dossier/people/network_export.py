@@ -1,8 +1,9 @@
 """Writing the network: GEXF and GraphML for Gephi and other tools, PNG and SVG pictures.
 
-With ``redact``, private individuals appear under a placeholder (see ``placeholder``): the
-name is gone from labels, ids and every attribute; roles and labels stay, since they are what
-a reader needs and what the user chose to record.
+With ``redact``, private individuals appear under the placeholder the rest of Dossier shows
+for them (``dossier.people.display``): the name is gone from labels, ids and every
+attribute; roles and labels stay, since they are what a reader needs and what the user chose
+to record.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from dossier.errors import DossierError
+from dossier.people.display import Names
 from dossier.people.network import Graph
 
 if TYPE_CHECKING:
@@ -28,26 +30,19 @@ _BEND = {"writes_to": 0.1, "member_with": 0.0, "talks_about": 0.3}  # kinds apar
 _NODE_COLOURS = {"public": "#2ca02c", "person": "#7f7f7f", "not a participant": "#ff7f0e"}
 
 
-def placeholder(role: str, number: int, participant: bool = True) -> str:
-    """The name shown for a private individual: their role (or "Person", or "Named person"
-    for someone who never writes) and a number that keeps two of them apart."""
-    return f"{_base(role, participant)} {number}"
-
-
-def _base(role: str, participant: bool) -> str:
-    return role.strip() or ("Person" if participant else "Named person")
-
-
-def redacted(graph: Graph) -> Graph:
-    """A copy of ``graph`` in which every private individual is a placeholder."""
-    numbers: Counter[str] = Counter()
+def redacted(graph: Graph, names: Names) -> Graph:
+    """A copy of ``graph`` in which every private individual is a placeholder: a person of
+    the case as ``names`` shows them everywhere else (their role, or "Person 12"); someone
+    who never writes as "Named person 1", "Named person 2" ... in the graph's order."""
     out: Graph = nx.MultiDiGraph()
+    named = 0
     for node, data in graph.nodes(data=True):
         data = dict(data)
-        if not data["public"]:
-            base = _base(data["role"], data["kind"] != "not a participant")
-            numbers[base] += 1
-            data["label"] = f"{base} {numbers[base]}"
+        if data["kind"] == "not a participant":
+            named += 1
+            data["label"] = f"Named person {named}"
+        else:
+            data["label"] = names.of(int(node[1:]), fallback="(redacted)")
         out.add_node(node, **data)
     for source, target, key, data in graph.edges(keys=True, data=True):
         out.add_edge(source, target, key=key, **data)
