@@ -191,6 +191,22 @@ def test_rejected_pair_stays_rejected_after_reingest_and_new_evidence(tmp_path: 
     case.close()
 
 
+def test_a_split_is_not_undone_by_a_later_export_of_the_same_chat(tmp_path: Path) -> None:
+    case = make_case(tmp_path)
+    maria = person(case, "Maria Lopez")
+    office = case.store.find_identity("name", "Maria (office)", "Ana Ruiz")
+    assert office is not None
+    new = edits.split(case, str(maria), [office])
+    # Ana exports the group again a day later: the same messages and some new ones.
+    later = [*TEAM, (1440, "maria", "Any news?"), (1441, "tom", "Not yet")]
+    again = android(tmp_path / "WhatsApp Chat with Team.txt", ANA_PHONE["Team"], later)
+    summary = ingest(case, [again], IngestOptions(custodian="Ana Ruiz"))
+    assert summary.messages_merged == len(TEAM)  # the export was recognised as the same chat
+    assert case.store.person_of(office) == new
+    assert identities_of(case, "Maria (office)") == {"Maria (office)"}
+    case.close()
+
+
 def test_merge_overrides_an_earlier_rejection_and_keeps_aliases(tmp_path: Path) -> None:
     case = make_case(tmp_path)
     maria, mario = person(case, "Maria Lopez"), person(case, "Mario Lopez")

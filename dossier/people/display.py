@@ -33,6 +33,7 @@ class Names:
     """Display names for every person of a case, by person number."""
 
     def __init__(self, people: Iterable[Mapping[str, Any]], redact: bool = True) -> None:
+        people = list(people)
         self.redact = redact
         self._shown: dict[int, str] = {}
         self.public = {  # names anyone may see: labels equal to one (a custodian) are shown
