@@ -105,29 +105,16 @@ def suggest(
 ) -> list[Suggestion]:
     """The ``limit`` best suggestions scoring at least ``min_score``, best first."""
     people = store.people_summary()
-    person_of = {i["id"]: p["id"] for p in people for i in p["identities"]}
     identity = {i["id"]: i for p in people for i in p["identities"]}
+    person_of = {i["id"]: p["id"] for p in people for i in p["identities"]}
     rejected = {
         _pair(person_of[a], person_of[b])
         for (a, b), decision in store.decisions().items()
         if decision == "rejected" and a in person_of and b in person_of
     }
     clues: dict[tuple[int, int], list[Clue]] = defaultdict(list)
-
-    def add(ia: int, ib: int, clue: Clue) -> None:
-        pair = _pair(person_of[ia], person_of[ib])
-        if pair[0] != pair[1] and pair not in rejected:
-            clues[pair].append(clue)
-
-    for ia, ib, count, uid in store.same_message_senders():
-        detail = f"{count} message(s) read in two exports, written by {_shown(identity[ia])!r}"
-        detail += f" in one and by {_shown(identity[ib])!r} in the other"
-        add(ia, ib, Clue("same-message", SAME_MESSAGE, detail, (ia, ib), count, [uid]))
-    for ia, ib, clue in _same_values(identity, region):
-        add(ia, ib, clue)
-    forms = _forms(people, store, header_names)
-    for fa, fb, clue in _name_clues(forms):
-        pair = _pair(fa.person, fb.person)
+    for person_a, person_b, clue in _clues(store, people, identity, region, header_names):
+        pair = _pair(person_a, person_b)
         if pair[0] != pair[1] and pair not in rejected:
             clues[pair].append(clue)
     by_id = {p["id"]: p for p in people}
@@ -135,13 +122,28 @@ def suggest(
     ranked = [s for s in ranked if s.score >= min_score]
     ranked.sort(key=lambda s: (-s.score, -(s.a["messages"] + s.b["messages"]), s.a["id"]))
     for s in ranked[:limit]:
-        _add_examples(store, s)
-        for clue in s.clues:
-            if clue.kind != "same-message":
-                clue.count = sum(
-                    identity[i]["sent"] + identity[i]["received"] for i in clue.identities
-                )
+        _add_evidence(store, s, identity)
     return ranked[:limit]
+
+
+def _clues(
+    store: PeopleStore,
+    people: list[dict[str, Any]],
+    identity: dict[int, dict[str, Any]],
+    region: str | None,
+    header_names: bool,
+) -> Iterable[tuple[int, int, Clue]]:
+    """(person, person, clue) for every clue found, hard ones first."""
+    person_of = {i["id"]: p["id"] for p in people for i in p["identities"]}
+    for ia, ib, count, uid in store.same_message_senders():
+        detail = f"{count} message(s) read in two exports, written by {_shown(identity[ia])!r}"
+        detail += f" in one and by {_shown(identity[ib])!r} in the other"
+        clue = Clue("same-message", SAME_MESSAGE, detail, (ia, ib), count, [uid])
+        yield person_of[ia], person_of[ib], clue
+    for ia, ib, clue in _same_values(identity, region):
+        yield person_of[ia], person_of[ib], clue
+    for fa, fb, clue in _name_clues(_forms(people, store, header_names)):
+        yield fa.person, fb.person, clue
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -173,11 +175,14 @@ def _brief(person: dict[str, Any]) -> dict[str, Any]:
     return {"id": person["id"], "name": person["name"], "messages": person["sent"]}
 
 
-def _add_examples(store: PeopleStore, s: Suggestion) -> None:
+def _add_evidence(store: PeopleStore, s: Suggestion, identity: dict[int, dict[str, Any]]) -> None:
+    """Example messages for each clue, and how many messages stand behind it."""
     for clue in s.clues:
         if not clue.examples:
             for identity_id in clue.identities:
                 clue.examples += store.sample_uids(identity_id, 1)
+        if clue.kind != "same-message":
+            clue.count = sum(identity[i]["sent"] + identity[i]["received"] for i in clue.identities)
 
 
 # --- same number, same address -------------------------------------------------------------
