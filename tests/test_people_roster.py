@@ -86,6 +86,24 @@ def test_csv_lists_escape_semicolons(tmp_path: Path) -> None:
     case.close()
 
 
+def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    case = make_case(tmp_path)
+    tom = person(case, "Tom Hughes")
+    edits.rename(case, str(tom), '=HYPERLINK("http://x.example","Tom")')
+    edits.describe(case, str(tom), aliases=["'=odd", "+44 leak"], role="-")
+    path = tmp_path / "roster.csv"
+    export_roster(case, path)
+    with path.open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["id"] == str(tom))
+    assert row["name"].startswith("'=") and row["role"] == "'-"
+    assert row["aliases"].startswith("'+") or row["aliases"].startswith("''=")
+    assert import_roster(case, read_roster(path)) == []  # read back exactly
+    fields = case.store.person_fields(tom)
+    assert fields["name"] == '=HYPERLINK("http://x.example","Tom")'
+    assert fields["aliases"] == ["'=odd", "+44 leak"] and fields["role"] == "-"
+    case.close()
+
+
 def test_edited_roster_reports_changes_and_adds_people(tmp_path: Path) -> None:
     case = make_case(tmp_path)
     path = tmp_path / "roster.yaml"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ COLUMNS = ("id", "name", "aliases", "role", "groups", "public_figure", "identiti
 KINDS = ("name", "phone", "email", "handle")
 _SPEC = re.compile(r"^(?P<kind>[a-z]+)(?:\[(?P<context>[^\]]*)\])?:(?P<value>.+)$", re.DOTALL)
 _SEP = re.compile(r"(?<!\\);")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _TRUE = {"yes", "y", "true", "1", "public", "x"}
 _FALSE = {"no", "n", "false", "0", "private", ""}
 
@@ -68,10 +70,12 @@ def export_roster(case: Case, path: Path, fmt: str | None = None) -> int:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-        path.write_text(out.getvalue(), encoding="utf-8")
+        text = out.getvalue()
     else:
         text = yaml.safe_dump({"people": rows}, allow_unicode=True, sort_keys=False)
-        path.write_text(text, encoding="utf-8")
+    partial = path.with_name(path.name + ".partial")  # a reader never sees half a roster
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
     return len(rows)
 
 
@@ -95,10 +99,18 @@ def identity_spec(identity: dict[str, Any]) -> str:
 
 def _csv_cell(value: Any) -> str:
     if isinstance(value, list):
-        return ";".join(str(v).replace(";", "\\;") for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+        text = ";".join(str(v).replace(";", "\\;") for v in value)
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    else:
+        text = str(value)
+    # A leaked name like "=HYPERLINK(...)" must not run as a formula when the file is opened
+    # in a spreadsheet: such cells get a leading apostrophe, taken off again on import.
+    return "'" + text if text.startswith(_FORMULA) or _uncell(text) != text else text
+
+
+def _uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].lstrip("'").startswith(_FORMULA) else text
 
 
 def _format_of(path: Path) -> str:
@@ -155,7 +167,7 @@ def _csv_rows(text: str, name: str) -> list[tuple[str, dict[str, Any]]]:
     for number, row in enumerate(reader, start=2):
         if None in row:
             raise RosterError(f"{name}, line {number}: more cells than columns.")
-        cells = {k: v for k, v in row.items() if v is not None}
+        cells: dict[str, Any] = {k: _uncell(v) for k, v in row.items() if v is not None}
         for key in ("aliases", "groups", "identities"):
             cells[key] = _split(cells.get(key) or "")
         rows.append((f"line {number}", cells))
