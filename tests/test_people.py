@@ -298,3 +298,21 @@ def test_people_cli_split_and_set(tmp_path: Path, dossier: Callable[..., Any]) -
     assert unknown.code == 2 and "No such command 'frobnicate'" in unknown.err
     listed = dossier("people", "--json", path)
     assert listed.code == 0 and json.loads(listed.out)
+
+
+def test_the_phone_owner_is_known_by_the_custodian_name(tmp_path: Path) -> None:
+    """On his own phone Tom writes as "Tommy" (his profile name) in every chat; the export is
+    his (custodian "Tom Hughes"); on Ana's phone, in another chat, he is "Tom Hughes"."""
+    tom, ana = tmp_path / "tom", tmp_path / "ana"
+    tom.mkdir()
+    ana.mkdir()
+    android(tom / "a.txt", {"t": "Tommy", "x": "Xavi"}, [(0, "t", "hi"), (1, "x", "hey")])
+    android(tom / "b.txt", {"t": "Tommy", "y": "Yoli"}, [(9, "t", "so"), (10, "y", "yes")])
+    android(ana / "c.txt", {"t": "Tom Hughes", "a": "Ana"}, [(99, "t", "ok"), (98, "a", "k")])
+    case = Case.create(tmp_path / "case", title=None, tz="UTC")
+    ingest(case, [tom], IngestOptions(custodian="Tom Hughes"))
+    ingest(case, [ana], IngestOptions(custodian="Ana Ruiz"))
+    best = suggest(case.store)[0]
+    assert {best.a["name"], best.b["name"]} == {"Tommy", "Tom Hughes"}
+    assert best.clues[0].kind == "exporter" and "Tom Hughes" in best.clues[0].detail
+    case.close()
