@@ -61,6 +61,8 @@ def _split_inline_separators(lines: list[str]) -> list[str]:
 
     Converters that dropped a line break leave it there; the words before it are the sender's.
     """
+    if not _INLINE_SEPARATOR.search("\n".join(lines)):
+        return lines  # none on any line (a match on one line is a match in the whole text)
     out: list[str] = []
     for line in lines:
         found = _INLINE_SEPARATOR.search(line)
@@ -78,17 +80,28 @@ def _first_cut(lines: list[str]) -> int:
             return index
         if _FROM.match(line) and _followed_by(lines, index, _HEADER_FOLLOW):
             return index
-        if _NOTES_STAMP.search(line) and _followed_by(lines, index, _TO):
+        if "/" in line and _NOTES_STAMP.search(line) and _followed_by(lines, index, _TO):
             return _notes_block_start(lines, index)
     return len(lines)
 
 
 def _starts_attribution(lines: list[str], index: int) -> bool:
-    if _WROTE.match(lines[index]):
+    line = lines[index]
+    if _may_say_wrote(line) and _WROTE.match(line):
         return True
-    if _ON_START.match(lines[index]) and index + 1 < len(lines):
-        return bool(_WROTE.match(lines[index].rstrip() + " " + lines[index + 1].strip()))
+    if index + 1 < len(lines) and _ON_START.match(line):
+        after = lines[index + 1]
+        if _may_say_wrote(line) or _may_say_wrote(after):
+            return bool(_WROTE.match(line.rstrip() + " " + after.strip()))
     return False
+
+
+def _may_say_wrote(line: str) -> bool:
+    """False only if _WROTE cannot match: none of its words is there. (Letters such as i and s
+    have case variants beyond I and S that the pattern accepts, so only safe pieces are
+    looked for.)"""
+    lowered = line.lower()
+    return "wrote" in lowered or "cr" in lowered or "hr" in lowered
 
 
 def _followed_by(lines: list[str], index: int, pattern: re.Pattern[str]) -> bool:

@@ -126,9 +126,10 @@ TRACE_HEADERS = frozenset(
 _TRACE_PREFIXES = ("x-ms-exchange-", "x-forefront-", "x-microsoft-antispam", "x-spam-")
 
 
-def content_hash(mail: ParsedEmail) -> str:
+def content_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
     """What makes two copies the same email: every header the sender's side set (not the
-    trace headers each mailbox adds), the text and the attachments' bytes."""
+    trace headers each mailbox adds), the text and the attachments' bytes. ``text_key``:
+    ``body_key(mail)``, when the caller has it."""
     digest = hashlib.sha256()
     for name, value in mail.headers:
         lower = name.lower()
@@ -136,7 +137,7 @@ def content_hash(mail: ParsedEmail) -> str:
             continue
         digest.update(f"{lower}:{' '.join(value.split())}".encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
-    digest.update(_text_key(mail.text).encode("utf-8", "surrogatepass"))
+    digest.update((text_key or body_key(mail)).encode("utf-8", "surrogatepass"))
     for part_hash in sorted(hashlib.sha256(p.payload).hexdigest() for p in mail.parts):
         digest.update(part_hash.encode())
     return digest.hexdigest()
@@ -152,12 +153,15 @@ def combine_dkim(first: str, second: str) -> str:
     return min(first, second, key=lambda status: rank.get(status, len(rank)))
 
 
-def text_hash(mail: ParsedEmail) -> str:
-    return hashlib.sha256(_text_key(mail.text).encode("utf-8", "surrogatepass")).hexdigest()
+def text_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
+    """Same text, whatever the headers: near-duplicates share it."""
+    key = text_key or body_key(mail)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _text_key(text: str) -> str:
-    return " ".join(search_text(text).split()).casefold()
+def body_key(mail: ParsedEmail) -> str:
+    """The text two copies are compared on: spacing and case ignored."""
+    return " ".join(search_text(mail.text).split()).casefold()
 
 
 # How an address is looked up as an identity: (kind, value, context, display name).

@@ -17,6 +17,7 @@ from dossier.formats.eml import maildir_folder
 from dossier.ingest.mail import (
     IdentityKey,
     IssueRow,
+    body_key,
     content_hash,
     dkim_status,
     email_issue_row,
@@ -104,6 +105,7 @@ def _ready_email(
 ) -> ReadyEmail:
     assert record.raw is not None
     sent_at, flags = sent_time(mail)
+    key = body_key(mail)
     dkim, dkim_detail = dkim_status(record.raw, keys)
     return ReadyEmail(
         uid=message_uid(source_sha, record),
@@ -126,8 +128,8 @@ def _ready_email(
         headers_raw=mail.headers_raw,
         html=mail.html,
         new_text=mail.new_text,
-        content_hash=content_hash(mail),
-        text_hash=text_hash(mail),
+        content_hash=content_hash(mail, key),
+        text_hash=text_hash(mail, key),
         dkim=dkim,
         dkim_detail=dkim_detail,
         issues=[email_issue_row(record, text) for text in mail.issues],

@@ -38,7 +38,10 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA cache_size = -65536")  # 64 MB page cache
+    # A 16 MB page cache: writes go to the right edge of each table and index, so a bigger
+    # cache only grows with the case (at 64 MB an email ingest's memory grew by the cache's
+    # size from 3,000 to 15,000 emails, and was no faster).
+    conn.execute("PRAGMA cache_size = -16384")
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
