@@ -59,9 +59,11 @@ def test_roster_round_trip_into_a_rebuilt_case(tmp_path: Path, suffix: str) -> N
     path = tmp_path / f"roster{suffix}"
     assert export_roster(case, path) == len(case.store.people_summary())
     before = snapshot(case)
-    # the same file back into the same case: nothing changes
+    # the same file back into the same case: nothing changes, nobody becomes "confirmed"
+    confirmed = [p["confirmed"] for p in case.store.people_summary()]
     assert import_roster(case, read_roster(path)) == []
     assert snapshot(case) == before
+    assert [p["confirmed"] for p in case.store.people_summary()] == confirmed
     case.close()
     # a case rebuilt from the same files has the people back as they were
     rebuilt = make_case(tmp_path / "two")
@@ -169,6 +171,22 @@ def test_bad_roster_is_refused_and_changes_nothing(
     result = dossier("people", "roster", "import", case_path, bad)
     assert result.code == 1 and "Traceback" not in result.err
     assert json.loads(dossier("people", case_path, "--json").out) == before
+
+
+def test_two_rows_for_one_person_are_refused(tmp_path: Path) -> None:
+    case = make_case(tmp_path)
+    before = snapshot(case)
+    roster = _write(
+        tmp_path / "r.csv",
+        "name,role,identities\n"
+        "Maria,boss,phone:+34612345678\n"
+        "Maria L,clerk,email:m.lopez@union.example\n"
+        "Mari,,name[Tom Hughes]:Maria Lopez\n",
+    )
+    with pytest.raises(RosterError, match="line 4 is the same person as line 2"):
+        import_roster(case, read_roster(roster))
+    assert snapshot(case) == before
+    case.close()
 
 
 def test_a_row_failing_midway_undoes_the_rows_before(tmp_path: Path) -> None:

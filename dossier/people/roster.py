@@ -271,13 +271,22 @@ def import_roster(case: Case, entries: Sequence[Entry]) -> list[str]:
     """Apply checked entries in one transaction; returns what changed, one line each."""
     changes: list[str] = []
     store = case.store
+    rows_of: dict[int, str] = {}  # person -> the row that described them
     with store.transaction():
         for entry in entries:
-            changes += _apply(case, entry)
+            person, changed = _apply(case, entry)
+            if person in rows_of:
+                raise RosterError(
+                    f"Roster {entry.where} is the same person as {rows_of[person]} "
+                    "(by a name or identity they share); nothing was changed.",
+                    "describe each person in one row",
+                )
+            rows_of[person] = entry.where
+            changes += changed
     return changes
 
 
-def _apply(case: Case, entry: Entry) -> list[str]:
+def _apply(case: Case, entry: Entry) -> tuple[int, list[str]]:
     store = case.store
     found = [store.find_identity(k, v, c) for k, v, c in entry.identities]
     missing = [
@@ -295,6 +304,9 @@ def _apply(case: Case, entry: Entry) -> list[str]:
             persons = named
         else:
             persons = [store.new_person(entry.name)]
+            store.update_person(
+                persons[0], confirmed=1
+            )  # the roster's own: found by name next time
             changes.append(f"{entry.name}: new person #{persons[0]}")
     keep = persons[0]
     for absorb in persons[1:]:
@@ -306,7 +318,7 @@ def _apply(case: Case, entry: Entry) -> list[str]:
         store.join_persons(keep, absorb)
         changes.append(f"{entry.name}: person #{absorb} merged into #{keep}")
     changes += _set_fields(case, keep, entry)
-    return changes
+    return keep, changes
 
 
 def _confirmed_as(case: Case, person_id: int, name: str) -> bool:
@@ -331,6 +343,8 @@ def _set_fields(case: Case, person_id: int, entry: Entry) -> list[str]:
         old = sorted(before[key]) if isinstance(before[key], list) else before[key]
         if old != value:
             changes.append(f"{entry.name} (#{person_id}): {key} {old!r} -> {value!r}")
+    if not changes:  # an unedited row confirms nothing and writes nothing
+        return []
     store.update_person(
         person_id,
         name=entry.name,
