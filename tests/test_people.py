@@ -271,6 +271,9 @@ def test_people_cli_split_and_set(tmp_path: Path, dossier: Callable[..., Any]) -
     assert split.code == 0 and "will not be suggested" in split.out
     shown = json.loads(dossier("people", "show", path, "Maria office", "--json").out)
     assert [i["value"] for i in shown["identities"]] == ["Maria (office)"]
+    assert shown["not_the_same_as"] == [maria]
+    text = dossier("people", "show", path, str(maria)).out
+    assert "Joined (same-message" in text and f"Not the same as: #{shown['id']}" in text
     wrong = dossier("people", "split", path, str(maria), "99999")
     assert wrong.code == 1 and "is not one of" in wrong.err
     changed = dossier(

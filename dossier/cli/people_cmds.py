@@ -130,16 +130,30 @@ def show(case: Path, person: str, as_json: bool) -> None:
     with Case.open(case) as opened:
         pid = edits.resolve_person(opened, person)
         row = next(p for p in opened.store.people_summary() if p["id"] == pid)
+        links = opened.store.person_links(pid)
+        not_them = opened.store.persons_rejected_with(pid)
     if as_json:
-        emit_json(_person_json(row, Names([row], redact=False)))
+        shown = _person_json(row, Names([row], redact=False))
+        emit_json({**shown, "notes": row["notes"], "links": links, "not_the_same_as": not_them})
         return
     click.echo(f"#{row['id']} {_headline(row, Names([row], redact=False))}")
     if row["aliases"]:
         click.echo("Aliases: " + ", ".join(row["aliases"]))
+    if row["notes"]:
+        click.echo(f"Notes: {row['notes']}")
     click.echo("Identities:")
     for identity in row["identities"]:
         counts = f"{identity['sent']:,} sent, {identity['received']:,} received"
+        if identity["copies"]:
+            counts += f", in {identity['copies']:,} copies of messages first read elsewhere"
         click.echo(f"  {_identity_text(identity)}  ({counts})")
+    for link in links:
+        click.echo(
+            f"Joined ({link['reason']}, {link['created_at'][:10]}): {link['a_value']!r} and "
+            f"{link['b_value']!r}: {link['evidence']}"
+        )
+    if not_them:
+        click.echo("Not the same as: " + ", ".join(f"#{p}" for p in not_them))
 
 
 @people.command("suggest")

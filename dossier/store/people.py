@@ -17,7 +17,9 @@ class PeopleRows:
 
     def people_summary(self) -> list[dict[str, Any]]:
         """Every person with identities, aliases, labels and message counts (sent, and
-        received as an email recipient), by id."""
+        received as an email recipient), by id. An identity's ``sent`` counts the messages
+        first read under it; ``copies`` those it wrote that were first read under another
+        name (the same message in another export)."""
         persons: dict[int, dict[str, Any]] = {}
         cur = self.conn.execute(
             "SELECT id, name, role, public_figure, notes, confirmed FROM persons ORDER BY id"
@@ -40,6 +42,12 @@ class PeopleRows:
                 " GROUP BY sender_id"
             ).fetchall()
         )
+        copies = dict(
+            self.conn.execute(
+                "SELECT sender_id, count(*) FROM further_copies WHERE sender_id IS NOT NULL"
+                " GROUP BY sender_id"
+            ).fetchall()
+        )
         received = dict(
             self.conn.execute(
                 "SELECT identity_id, count(DISTINCT message_id) FROM recipients"
@@ -58,6 +66,7 @@ class PeopleRows:
                     "value": value,
                     "context": context,
                     "sent": n_sent,
+                    "copies": int(copies.get(iid, 0)),  # messages first read under another
                     "received": n_received,
                 }
             )
@@ -164,6 +173,31 @@ class PeopleRows:
             (message_id,),
         )
         return [(str(role), int(pid)) for role, pid in rows]
+
+    def person_links(self, person_id: int) -> list[dict[str, Any]]:
+        """Why this person's identities are one person: the recorded links, oldest first."""
+        cur = self.conn.execute(
+            "SELECT l.reason, l.evidence, l.created_at, a.value AS a_value,"
+            " a.context AS a_context, b.value AS b_value, b.context AS b_context"
+            " FROM identity_links l JOIN identities a ON a.id = l.identity_a"
+            " JOIN identities b ON b.id = l.identity_b"
+            " WHERE a.person_id = ?1 OR b.person_id = ?1 ORDER BY l.id",
+            (person_id,),
+        )
+        cur.row_factory = sqlite3.Row
+        return [dict(row) for row in cur]
+
+    def persons_rejected_with(self, person_id: int) -> list[int]:
+        """The persons the user said this one is not."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT o.person_id FROM identity_decisions d"
+            " JOIN identities a ON a.id IN (d.identity_a, d.identity_b)"
+            " JOIN identities o ON o.id IN (d.identity_a, d.identity_b) AND o.id <> a.id"
+            " WHERE d.decision = 'rejected' AND a.person_id = ?1 AND o.person_id <> ?1"
+            " ORDER BY 1",
+            (person_id,),
+        )
+        return [int(r[0]) for r in rows]
 
     # --- evidence for suggestions --------------------------------------------------------
 
