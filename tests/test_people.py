@@ -242,6 +242,9 @@ def test_people_cli(tmp_path: Path, dossier: Callable[..., Any]) -> None:
     rows = json.loads(listed.out)
     maria = next(p for p in rows if "Maria (office)" in {i["value"] for i in p["identities"]})
     assert maria["messages_sent"] == 4 + 4  # in Team and in the strike fund (copies once)
+    by_value = {i["value"]: i for i in maria["identities"]}
+    assert by_value["Maria (office)"]["sent"] == 0  # Ana's export was read second:
+    assert by_value["Maria (office)"]["copies"] == 8  # all its messages are copies
     assert {i["value"] for i in maria["identities"]} == MARIA - {"m.lopez@union.example"}
     suggested = json.loads(dossier("people", "suggest", case, "--json").out)
     first = suggested[0]["persons"]
