@@ -219,6 +219,22 @@ def test_listing_before_any_analysis_says_what_to_run(tmp_path: Path, dossier) -
     assert "dossier analyse mentions" in result.err
 
 
+def test_listing_is_limited_and_an_empty_result_is_said(tmp_path: Path, dossier) -> None:
+    case = build_case(tmp_path, dossier)
+    assert dossier("analyse", "mentions", case, "--no-ner").code == 0
+    result = dossier("mentions", case, "--limit", "1", "--json")
+    assert result.code == 0 and len(json.loads(result.out)) == 1
+    assert "--limit 0 shows all" in result.err
+
+    quiet = tmp_path / "quiet"
+    (tmp_path / "q.txt").write_text(android_chat([("01/06/2024, 10:00", "Ana", "ok")]), "utf-8")
+    dossier("init", quiet)
+    assert dossier("ingest", quiet, tmp_path / "q.txt").code == 0
+    assert dossier("analyse", "mentions", quiet, "--no-ner").code == 0
+    result = dossier("mentions", quiet)
+    assert result.code == 0 and "Nobody is mentioned" in result.err
+
+
 def test_person_filter_quotes_each_mention(tmp_path: Path, dossier) -> None:
     case = build_case(tmp_path, dossier)
     assert dossier("analyse", "mentions", case, "--no-ner").code == 0
@@ -282,3 +298,4 @@ def test_model_names_are_trimmed_and_must_be_written_as_names() -> None:
     assert text[entity.start : entity.end] == "Leo Brandt"
     assert looks_like_name("Carlos de la Cruz") and looks_like_name("Leo Brandt")
     assert not looks_like_name("FREE ENERGY") and not looks_like_name("leo brandt")
+    assert not looks_like_name("Fri 9/28/2001") and not looks_like_name("Tx 77002")

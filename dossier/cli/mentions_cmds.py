@@ -13,7 +13,7 @@ from dossier.case import Case
 from dossier.cli.output import emit_json
 from dossier.errors import NotFound
 from dossier.people import mention_report
-from dossier.people.mentions import find_mentions
+from dossier.people.mentions import RUN_KEY, find_mentions
 from dossier.timeutil import iso_local
 
 CASE = click.argument("case", type=click.Path(path_type=Path, file_okay=False))
@@ -51,37 +51,58 @@ def analyse_mentions(case: Path, no_ner: bool) -> None:
 @click.command()
 @CASE
 @click.option("--person", "name", help="Only this person or name (part of it is enough).")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Show the N most mentioned (0: everyone).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def mentions(case: Path, name: str | None, as_json: bool) -> None:
+def mentions(case: Path, name: str | None, limit: int, as_json: bool) -> None:
     """Who is mentioned, how often, by whom, with example message ids."""
+    bodies: dict[int, str] = {}
     with Case.open(case) as opened:
-        rows = opened.store.mention_rows()
-        names: dict[int, list[str]] = {}
-        for person_id, known, _ in opened.store.person_names():
-            names.setdefault(person_id, []).append(known)
+        groups = _groups(opened, case, name)
         tz = opened.tz
-        if not rows and not opened.store.methods_run():
-            raise NotFound(
-                "No mentions have been looked for in this case yet.",
-                hint=f"run: dossier analyse mentions {case}",
+        if limit and len(groups) > limit:
+            click.echo(
+                f"(the {limit} most mentioned of {len(groups)}; --limit 0 shows all)", err=True
             )
-        groups = mention_report.group(rows)
+            groups = groups[:limit]
         if name:
-            groups = mention_report.matching(groups, name, names)
-            if not groups:
-                raise NotFound(
-                    f"Nobody called {name!r} is mentioned.",
-                    hint=f"list everyone mentioned: dossier mentions {case}",
-                )
             bodies = _bodies(opened, [r["message_id"] for g in groups for r in g.rows])
     if as_json:
         emit_json([g.as_json() | _rows_json(g, name, tz) for g in groups])
         return
+    if not groups:
+        click.echo("Nobody is mentioned in the case's messages.", err=True)
     for g in groups:
         _print_group(g)
         if name:
             for row in g.rows:
                 _print_mention(row, bodies[row["message_id"]], tz)
+
+
+def _groups(opened: Case, case: Path, name: str | None) -> list[mention_report.Mentioned]:
+    if opened.store.get_meta(RUN_KEY) is None:
+        raise NotFound(
+            "No mentions have been looked for in this case yet.",
+            hint=f"run: dossier analyse mentions {case}",
+        )
+    groups = mention_report.group(opened.store.mention_rows())
+    if not name:
+        return groups
+    names: dict[int, list[str]] = {}
+    for person_id, known, _ in opened.store.person_names():
+        names.setdefault(person_id, []).append(known)
+    groups = mention_report.matching(groups, name, names)
+    if not groups:
+        raise NotFound(
+            f"Nobody called {name!r} is mentioned.",
+            hint=f"list everyone mentioned: dossier mentions {case}",
+        )
+    return groups
 
 
 def _print_group(g: mention_report.Mentioned) -> None:

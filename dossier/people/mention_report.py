@@ -55,7 +55,7 @@ def group(rows: list[dict[str, Any]]) -> list[Mentioned]:
     for row in rows:
         if row["person_id"] is not None:
             key: tuple[str, object] = (PERSON, row["person_id"])
-            label, kind = str(row["person_name"]), PERSON
+            label, kind = str(row["person_name"] or row["value"]), PERSON
         else:
             kind = AMBIGUOUS if row["method"].startswith("mentions/alias@") else NAMED
             label = str(row["value"])

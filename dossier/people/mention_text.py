@@ -121,6 +121,6 @@ def looks_like_name(text: str) -> bool:
     (particles such as "de" or "von" aside), not all in capitals. The model is generous with
     PERSON on newsletters and headings ("FREE", "Fantasy"); names are written like names."""
     found = _LETTERS.findall(text)
-    if not found or len(found) > NAME_WORDS or text.isupper():
-        return False
+    if not found or len(found) > NAME_WORDS or text.isupper() or any(c.isdigit() for c in text):
+        return False  # no words, too many, shouted, or a date or address ("Fri 9/28", "Tx 77002")
     return found[0][0].isupper() and all(w[0].isupper() or w in _PARTICLES for w in found)

@@ -32,6 +32,7 @@ from dossier.timeutil import now_iso
 
 ALIAS_METHOD = "mentions/alias@1"
 NER_METHOD = "mentions/ner@1"
+RUN_KEY = "mentions last run"  # meta: when mentions were last looked for
 SPOTTED = 0.6  # where the model itself recognised the name (elsewhere it is NAMED)
 CHUNK = 512
 _T = TypeVar("_T")
@@ -101,6 +102,7 @@ def find_mentions(case: Case, *, ner: bool = True, progress: Progress | None = N
     at = now_iso()
     with store.transaction(), _stage(progress, "mentions", total) as step:
         store.clear_annotations(ALIAS_METHOD)
+        store.set_meta(RUN_KEY, at)
         if finder is not None:
             store.clear_annotations(NER_METHOD)
             store.set_meta(f"{NER_METHOD} model", finder.model)

@@ -102,9 +102,3 @@ class AnnotationRows:
         )
         cur.row_factory = sqlite3.Row
         return [dict(row) for row in cur]
-
-    def methods_run(self) -> dict[str, int]:
-        rows = self.conn.execute(
-            "SELECT method, count(*) FROM annotations WHERE kind = 'mention' GROUP BY method"
-        )
-        return {str(m): int(n) for m, n in rows}
