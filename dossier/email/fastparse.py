@@ -71,10 +71,18 @@ def _display(name: str) -> str:
 
 
 class _OnePart(Message):
-    """A compat32 message whose headers never change: it parses each header's parameters
-    once, where ``Message`` parses them again for every ``get_param``."""
+    """A compat32 message whose headers never change: it finds a header by name and parses
+    its parameters once, where ``Message`` scans all headers and parses again for every
+    ``get`` and ``get_param``."""
 
     _params: dict[str, Any]
+    _first: dict[str, tuple[str, str]]  # lowercase name -> the first header of that name
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        found = self._first.get(name.lower())
+        if found is None:
+            return failobj
+        return self.policy.header_fetch_parse(*found)
 
     def _get_params_preserve(self, failobj: Any, header: str) -> Any:
         key = header.lower()
@@ -103,8 +111,10 @@ def one_part(raw: bytes, block: bytes, body: bytes) -> Message | None:
         return None
     message = _OnePart(policy=compat32)
     message._params = {}
+    message._first = {}
     for name, value in fields:
         message.set_raw(name, value)
+        message._first.setdefault(name.lower(), (name, value))
     if message.get_content_maintype() in ("multipart", "message"):
         return None
     message.set_payload(body.decode("ascii", "surrogateescape"))

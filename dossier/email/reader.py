@@ -47,7 +47,8 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
     hint = _top_charset(message)
     texts = [(name, headers.value_text(name, value, hint, issues)) for name, value in fields]
     decoded = tuple((name, headers.decode_words(text, name, issues)) for name, text in texts)
-    first = _first_values(texts, issues)
+    keyed = [(name.lower(), text) for name, text in texts]
+    first = _first_values(keyed, issues)
     found = mime.walk(message, limits)
     issues.extend(found.issues)
     text, html = _bodies(found)
@@ -61,11 +62,11 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
         headers_raw=headers.raw_text(block),
         headers=decoded,
         subject=headers.decode_words(first.get("subject", ""), "Subject", []),
-        sender=_first(_addresses(texts, "from", issues)),
-        to=_addresses(texts, "to", issues),
-        cc=_addresses(texts, "cc", issues),
-        bcc=_addresses(texts, "bcc", issues),
-        reply_to=_addresses(texts, "reply-to", issues),
+        sender=_first(_addresses(keyed, "from", issues)),
+        to=_addresses(keyed, "to", issues),
+        cc=_addresses(keyed, "cc", issues),
+        bcc=_addresses(keyed, "bcc", issues),
+        reply_to=_addresses(keyed, "reply-to", issues),
         date_text=date_text,
         date_utc=date_utc,
         date_offset=date_offset,
@@ -116,12 +117,11 @@ def _top_charset(message: Message) -> str | None:
     return None
 
 
-def _first_values(texts: list[tuple[str, str]], issues: list[str]) -> dict[str, str]:
+def _first_values(keyed: list[tuple[str, str]], issues: list[str]) -> dict[str, str]:
     """First value of each single-valued header; repeats are noted, not silently dropped."""
     first: dict[str, str] = {}
     counts: dict[str, int] = {}
-    for name, text in texts:
-        key = name.lower()
+    for key, text in keyed:
         counts[key] = counts.get(key, 0) + 1
         first.setdefault(key, text)
     for key in _SINGLE:
@@ -130,8 +130,9 @@ def _first_values(texts: list[tuple[str, str]], issues: list[str]) -> dict[str, 
     return first
 
 
-def _addresses(texts: list[tuple[str, str]], key: str, issues: list[str]) -> tuple[Address, ...]:
-    values = [text for name, text in texts if name.lower() == key]
+def _addresses(keyed: list[tuple[str, str]], key: str, issues: list[str]) -> tuple[Address, ...]:
+    """The addresses in every header named ``key`` (``keyed``: lowercase names)."""
+    values = [text for name, text in keyed if name == key]
     return headers.addresses(values, key.title(), issues) if values else ()
 
 

@@ -11,6 +11,7 @@ is that of the original it stored (a file that changed in between is read again)
 from __future__ import annotations
 
 import hashlib
+import importlib
 import multiprocessing
 from collections.abc import Sequence
 from multiprocessing.pool import AsyncResult, Pool
@@ -42,6 +43,11 @@ _keys: KeyStore | None = None  # the DKIM key store, in each worker
 def _start_worker(keys: KeyStore | None) -> None:
     global _keys
     _keys = keys
+
+
+def _import_worker_modules() -> None:
+    for name in ("dossier.email.reader", "dossier.formats.registry"):
+        importlib.import_module(name)
 
 
 def _prepare_chunk(jobs: list[tuple[str, str]]) -> list[Prepared | None]:
@@ -84,6 +90,7 @@ class MailPrefetch:
         self._pending: dict[int, AsyncResult[list[Prepared | None]]] = {}
         self._chunk: tuple[int, list[Prepared | None]] | None = None  # the one being read
         self._next = 0  # the next chunk to hand to a worker
+        _import_worker_modules()  # before the fork: each worker would import them again
         context = multiprocessing.get_context("fork")
         self._pool: Pool | None = context.Pool(WORKERS, _start_worker, (keys,))
 
