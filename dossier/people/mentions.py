@@ -126,7 +126,13 @@ def _spot(
     """Run the model over every text; keep the PERSON names the case does not know."""
     spotted = _Spotted()
     for batch in _chunks(case.store.texts(), CHUNK):
-        pieces = [(m, off, text) for m, _, body, new in batch for off, text in regions(body, new)]
+        # A name is written with a capital (``looks_like_name``): text with none is not read.
+        pieces = [
+            (m, off, text)
+            for m, _, body, new in batch
+            for off, text in regions(body, new)
+            if text != text.lower()
+        ]
         for (message_id, offset, _), entities in zip(
             pieces, finder.persons(text for _, _, text in pieces), strict=True
         ):

@@ -6,7 +6,9 @@ analysis never doubles its results and never touches another method's rows.
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -102,3 +104,68 @@ class AnnotationRows:
         )
         cur.row_factory = sqlite3.Row
         return [dict(row) for row in cur]
+
+
+# --- about: in search ----------------------------------------------------------------------
+
+
+def about_condition(conn: sqlite3.Connection, name: str) -> tuple[str, list[object]]:
+    """A predicate over ``messages m`` for ``about:NAME``, and its parameters: the messages
+    that mention a person whose name, alias or identity contains ``name``, or that mention a
+    name containing it (someone who is not a person of the case). Case and accents are
+    ignored, as when the mentions were found. "0" when nothing matches."""
+    if not _has_annotations(conn):
+        return "0", []
+    wanted = _loose(name)
+    if not wanted:
+        return "0", []
+    persons = sorted(
+        {
+            int(pid)
+            for pid, text in conn.execute(
+                "SELECT id, name FROM persons UNION ALL SELECT person_id, alias FROM"
+                " person_aliases UNION ALL SELECT person_id, value FROM identities"
+            )
+            if wanted in _loose(str(text))
+        }
+    )
+    values = [
+        str(v)
+        for (v,) in conn.execute(
+            "SELECT DISTINCT value FROM annotations WHERE kind = 'mention' AND person_id IS NULL"
+        )
+        if v is not None and wanted in _loose(str(v))
+    ]
+    tests = []
+    if persons:
+        tests.append(f"a.person_id IN ({','.join(map(str, persons))})")
+    if values:
+        tests.append(f"(a.person_id IS NULL AND a.value IN ({','.join('?' * len(values))}))")
+    if not tests:
+        return "0", []
+    sql = (
+        "m.id IN (SELECT a.message_id FROM annotations a WHERE a.kind = 'mention'"
+        f" AND ({' OR '.join(tests)}))"
+    )
+    return sql, list(values)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _loose(text: str) -> str:
+    """Case-folded, accents and invisible marks dropped, spaces squeezed."""
+    parts = (
+        c
+        for c in unicodedata.normalize("NFKD", text)
+        if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
+    return _SPACES.sub(" ", "".join(parts).casefold()).strip()
+
+
+def _has_annotations(conn: sqlite3.Connection) -> bool:
+    """Cases made before schema 5 (and bare test schemas) have no annotations table."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'annotations'"
+    ).fetchone()
+    return found is not None
