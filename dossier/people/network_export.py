@@ -74,9 +74,9 @@ def render(graph: Graph, path: Path, title: str) -> None:
 
     shown = _most_connected(graph, PICTURE_NODES)
     view = graph.subgraph(shown)
-    figure, axes = plt.subplots(figsize=(12, 9), dpi=100)
+    figure, axes = plt.subplots(figsize=(16, 12), dpi=100)
     try:
-        positions = nx.spring_layout(view, seed=7, weight="weight") if len(view) else {}
+        positions = _layout(view)
         _draw_edges(view, positions, axes)
         sizes = [80 + 40 * math.sqrt(view.nodes[n]["messages"]) for n in view]
         colours = [_node_colour(view.nodes[n]) for n in view]
@@ -98,6 +98,15 @@ def render(graph: Graph, path: Path, title: str) -> None:
         figure.savefig(path, format=path.suffix[1:].lower(), bbox_inches="tight")
     finally:
         plt.close(figure)
+
+
+def _layout(view: Graph) -> dict[str, Any]:
+    """Positions for the nodes: a force layout, with room between them for their labels (the
+    same graph is always drawn the same way)."""
+    if not len(view):
+        return {}
+    spread = 2.5 / math.sqrt(len(view))
+    return dict(nx.spring_layout(view, k=spread, iterations=200, seed=7, weight=None))
 
 
 def _most_connected(graph: Graph, n: int) -> list[str]:
