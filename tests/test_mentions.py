@@ -22,6 +22,7 @@ from dossier.people.mention_names import (
 )
 from dossier.people.mention_text import (
     body_span,
+    bounded,
     fold_with_origin,
     looks_like_name,
     regions,
@@ -299,3 +300,13 @@ def test_model_names_are_trimmed_and_must_be_written_as_names() -> None:
     assert looks_like_name("Carlos de la Cruz") and looks_like_name("Leo Brandt")
     assert not looks_like_name("FREE ENERGY") and not looks_like_name("leo brandt")
     assert not looks_like_name("Fri 9/28/2001") and not looks_like_name("Tx 77002")
+
+
+def test_long_text_reaches_the_model_in_pieces_cut_at_spaces() -> None:
+    text = "Leo Brandt spoke. " * 10
+    cut = list(bounded(100, text, 40))
+    assert all(len(piece) <= 40 for _, piece in cut)
+    assert "".join(piece for _, piece in cut) == text
+    assert all(text[off - 100 : off - 100 + len(piece)] == piece for off, piece in cut)
+    assert all(piece.endswith(" ") for _, piece in cut[:-1])  # never inside a word
+    assert list(bounded(0, "x" * 50, 20)) == [(0, "x" * 20), (20, "x" * 20), (40, "x" * 10)]

@@ -124,3 +124,14 @@ def looks_like_name(text: str) -> bool:
     if not found or len(found) > NAME_WORDS or text.isupper() or any(c.isdigit() for c in text):
         return False  # no words, too many, shouted, or a date or address ("Fri 9/28", "Tx 77002")
     return found[0][0].isupper() and all(w[0].isupper() or w in _PARTICLES for w in found)
+
+
+def bounded(offset: int, text: str, limit: int) -> Iterator[tuple[int, str]]:
+    """``text`` (found at ``offset``) in pieces of at most ``limit`` characters, cut at white
+    space where there is some, so a name is not cut in two. The model reads a bounded text."""
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut + 1 if cut > 0 else limit
+        yield offset, text[:cut]
+        offset, text = offset + cut, text[cut:]
+    yield offset, text

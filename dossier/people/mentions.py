@@ -26,7 +26,14 @@ from typing import Protocol, TypeVar
 from dossier.case import Case
 from dossier.people.mention_names import NAMED, NameIndex, Resolution, build_index
 from dossier.people.mention_ner import PersonFinder
-from dossier.people.mention_text import body_span, fold_with_origin, name_key, regions, words
+from dossier.people.mention_text import (
+    body_span,
+    bounded,
+    fold_with_origin,
+    name_key,
+    regions,
+    words,
+)
 from dossier.store.annotations import MentionRow
 from dossier.timeutil import now_iso
 
@@ -35,6 +42,7 @@ NER_METHOD = "mentions/ner@1"
 RUN_KEY = "mentions last run"  # meta: when mentions were last looked for
 SPOTTED = 0.6  # where the model itself recognised the name (elsewhere it is NAMED)
 CHUNK = 512
+MODEL_TEXT = 100_000  # characters the model reads at once (its own limit is 1,000,000)
 _T = TypeVar("_T")
 
 
@@ -130,7 +138,8 @@ def _spot(
         pieces = [
             (m, off, text)
             for m, _, body, new in batch
-            for off, text in regions(body, new)
+            for start, region in regions(body, new)
+            for off, text in bounded(start, region, MODEL_TEXT)
             if text != text.lower()
         ]
         for (message_id, offset, _), entities in zip(
