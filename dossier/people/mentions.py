@@ -34,12 +34,12 @@ from dossier.people.mention_text import (
     regions,
     words,
 )
-from dossier.store.annotations import MentionRow
+from dossier.store.annotations import MENTIONS_RUN, MentionRow
 from dossier.timeutil import now_iso
 
 ALIAS_METHOD = "mentions/alias@1"
 NER_METHOD = "mentions/ner@1"
-RUN_KEY = "mentions last run"  # meta: when mentions were last looked for
+RUN_KEY = MENTIONS_RUN  # meta: when mentions were last looked for
 SPOTTED = 0.6  # where the model itself recognised the name (elsewhere it is NAMED)
 CHUNK = 512
 MODEL_TEXT = 100_000  # characters the model reads at once (its own limit is 1,000,000)

@@ -12,9 +12,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from dossier.errors import QueryError
+
 # A mention row as the analysis hands it over:
 # (message_id, span_start, span_end, person_id or None, value, confidence).
 MentionRow = tuple[int, int, int, int | None, str, float]
+
+# Meta key: when mentions were last looked for (``dossier analyse mentions``).
+MENTIONS_RUN = "mentions last run"
 
 # Messages whose text is read for mentions (system lines, media and deletions carry no words
 # a person wrote).
@@ -116,6 +121,13 @@ def about_condition(conn: sqlite3.Connection, name: str) -> tuple[str, list[obje
     ignored, as when the mentions were found. "0" when nothing matches."""
     if not _has_annotations(conn):
         return "0", []
+    ran = conn.execute("SELECT 1 FROM meta WHERE key = ?", (MENTIONS_RUN,)).fetchone()
+    if ran is None:
+        raise QueryError(
+            "about: finds the mentions of a person, and none have been looked for in this "
+            "case yet.",
+            hint="run: dossier analyse mentions CASE (then search again).",
+        )
     wanted = _loose(name)
     if not wanted:
         return "0", []
