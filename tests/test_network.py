@@ -152,7 +152,9 @@ def test_redacted_export_names_only_public_figures(case: Path, dossier) -> None:
 
 def test_pictures_are_drawn(case: Path, dossier) -> None:
     png, svg = case.parent / "net.png", case.parent / "net.svg"
-    assert dossier("network", case, "--out", png).code == 0
+    result = dossier("network", case, "--out", png)
+    assert result.code == 0
+    assert "dossier analyse mentions" in result.err  # no talks_about links until then
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert dossier("network", case, "--out", svg, "--redact").code == 0
     text = svg.read_text("utf-8")

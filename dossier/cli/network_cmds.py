@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from dossier.case import Case
-from dossier.cli.output import emit_json
+from dossier.cli.output import emit_json, warn
 from dossier.errors import DossierError
+from dossier.store.annotations import MENTIONS_RUN
 from dossier.timeutil import zone
 
 DATE_HINT = "write dates as YYYY-MM-DD, e.g. --since 2024-05-01"
@@ -63,6 +64,11 @@ def network_cmd(
         end = _day(until, "--until", opened.tz)
         kinds = KINDS if kind == "all" else (kind,)
         graph = network.build(opened, kinds, start, end)
+        if "talks_about" in kinds and opened.store.get_meta(MENTIONS_RUN) is None:
+            warn(
+                f"Note: no talks_about links: mentions have not been looked for yet "
+                f"(run: dossier analyse mentions {case})."
+            )
         if redact:
             graph = network_export.redacted(graph, case_names(opened))
         title = opened.title
