@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import multiprocessing
+import os
 from collections.abc import Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from typing import NamedTuple
@@ -21,7 +22,7 @@ from dossier.email.dkim import KeyStore
 from dossier.ingest.mailready import ReadyFile
 from dossier.model import EmailRecord, ParseRecord
 
-WORKERS = 2  # the machines this runs on have 2+ cores; the writer takes one of them
+WORKERS = 2  # beside the writer: both cores of a 2-core laptop stay busy
 CHUNK = 32  # files per task: a round trip to a worker costs about as much as reading a file
 WINDOW = 16  # chunks read ahead of the writer at most: bounds memory
 MIN_FILES = 64  # fewer files are not worth the workers
@@ -92,7 +93,8 @@ class MailPrefetch:
         self._next = 0  # the next chunk to hand to a worker
         _import_worker_modules()  # before the fork: each worker would import them again
         context = multiprocessing.get_context("fork")
-        self._pool: Pool | None = context.Pool(WORKERS, _start_worker, (keys,))
+        workers = min(WORKERS, os.cpu_count() or 1)
+        self._pool: Pool | None = context.Pool(workers, _start_worker, (keys,))
 
     def result(self, path: str) -> Prepared | None:
         """What a worker made of ``path`` (None if it is not one of the jobs, or failed)."""
