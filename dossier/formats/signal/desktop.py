@@ -26,8 +26,8 @@ from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
 from dossier.formats.signal.common import DEFAULT_TITLE
-from dossier.formats.signal.lines import UTF8_BOM, Line, Prefixed, content_end, lines
-from dossier.model import ChatDetails, MessageRecord, ParseIssue, ParseRecord, SourceFact
+from dossier.formats.signal.lines import UTF8_BOM, Line, NotAMessage, Prefixed, json_line_records
+from dossier.model import ChatDetails, MessageRecord, ParseRecord, SourceFact
 
 # The start of a sigtop JSON file: the array's bracket alone on the first line, then a message.
 START = re.compile(rb'\[\r?\n\{"[^\n]*"(?:conversationId|sent_at)":')
@@ -50,10 +50,6 @@ SYSTEM_TYPES = frozenset(
 )
 
 
-class _Unreadable(ValueError):
-    """A line that is JSON, but not a Signal Desktop message."""
-
-
 def sniff_desktop(head: bytes) -> float:
     body = head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
     return 0.95 if START.match(body) else 0.0
@@ -65,54 +61,21 @@ def parse_desktop(
     title = options.conversation or posixpath.splitext(filename)[0] or DEFAULT_TITLE
     yield SourceFact("encoding", "utf-8")
     yield SourceFact("signal_layout", "signal-desktop-json")
-    for line in lines(stream):
-        start, end = _object_span(line)
-        raw = line.raw[start - line.start : end - line.start]
-        if raw in (b"", b"[", b"]"):
-            continue  # the array's brackets, or an empty line
-        try:
-            record = _message(json.loads(raw.decode("utf-8")), title, line, start, end)
-        except (UnicodeDecodeError, json.JSONDecodeError, _Unreadable) as exc:
-            yield ParseIssue(
-                f"line {line.number}: not a Signal message ({_why(exc)})",
-                raw.decode("utf-8", "replace"),
-                line.number,
-                line.number,
-                start,
-            )
-            continue
-        yield record
-
-
-def _why(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"broken JSON: {exc.msg} at column {exc.colno}; a cut or damaged file?"
-    if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text"
-    return str(exc)
-
-
-def _object_span(line: Line) -> tuple[int, int]:
-    """The line's content without BOM, surrounding spaces and the comma between messages."""
-    raw = line.raw[: content_end(line.raw)]
-    lead = len(UTF8_BOM) if line.number == 1 and raw.startswith(UTF8_BOM) else 0
-    body = raw[lead:].rstrip()
-    if body.endswith(b","):
-        body = body[:-1].rstrip()
-    first = lead + len(body) - len(body.lstrip())
-    return line.start + first, line.start + lead + len(body)
+    yield from json_line_records(
+        stream, lambda item, line, start, end: _message(item, title, line, start, end)
+    )
 
 
 def _message(item: Any, title: str, line: Line, start: int, end: int) -> MessageRecord:
     if not isinstance(item, dict) or "type" not in item:
-        raise _Unreadable("a message object with a type was expected")
+        raise NotAMessage("a message object with a type was expected")
     stamp = item.get("sent_at") or item.get("timestamp")
     if not isinstance(stamp, int) or isinstance(stamp, bool):
-        raise _Unreadable("it has no sent_at time")
+        raise NotAMessage("it has no sent_at time")
     try:
         sent = datetime.fromtimestamp(stamp / 1000, UTC)
     except (OverflowError, OSError, ValueError):
-        raise _Unreadable(f"impossible sent_at {stamp}") from None
+        raise NotAMessage(f"impossible sent_at {stamp}") from None
     text = item.get("body")
     body = text if isinstance(text, str) else ""
     account = _account(item)

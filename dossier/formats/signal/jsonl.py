@@ -21,15 +21,11 @@ from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
 from dossier.formats.signal.common import chat_title
-from dossier.formats.signal.lines import UTF8_BOM, Line, Prefixed, content_end, lines
-from dossier.model import ChatDetails, MessageRecord, ParseIssue, ParseRecord, SourceFact
+from dossier.formats.signal.lines import Line, NotAMessage, Prefixed, json_line_records
+from dossier.model import ChatDetails, MessageRecord, ParseRecord, SourceFact
 
 # Keys every sigexport message object has; a line lacking them is not one of its messages.
 REQUIRED = ("date", "sender", "body")
-
-
-class _Unreadable(ValueError):
-    """A line that is JSON, but not a message sigexport writes."""
 
 
 def parse_jsonl(
@@ -38,56 +34,21 @@ def parse_jsonl(
     title = chat_title(filename, options)
     yield SourceFact("encoding", "utf-8")
     yield SourceFact("signal_layout", "jsonl")
-    for line in lines(stream):
-        start, end = _object_span(line)
-        if start == end:
-            continue  # an empty line: nothing to read
-        raw = line.raw[start - line.start : end - line.start]
-        try:
-            item = json.loads(raw.decode("utf-8"))
-            record = _message(item, title, line, start, end)
-        except (UnicodeDecodeError, json.JSONDecodeError, _Unreadable) as exc:
-            yield ParseIssue(
-                f"line {line.number}: not a Signal message ({_why(exc)})",
-                raw.decode("utf-8", "replace"),
-                line.number,
-                line.number,
-                start,
-            )
-            continue
-        yield record
-
-
-def _why(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"broken JSON: {exc.msg} at column {exc.colno}; a cut or damaged file?"
-    if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text"
-    return str(exc)
-
-
-def _object_span(line: Line) -> tuple[int, int]:
-    """Where the line's JSON object sits: from ``{`` to just past ``}`` (no BOM, no spaces)."""
-    raw = line.raw[: content_end(line.raw)]
-    lead = len(UTF8_BOM) if line.number == 1 and raw.startswith(UTF8_BOM) else 0
-    body = raw[lead:]
-    stripped = body.strip()
-    if not stripped:
-        return line.start, line.start
-    first = lead + (len(body) - len(body.lstrip()))
-    return line.start + first, line.start + first + len(stripped)
+    yield from json_line_records(
+        stream, lambda item, line, start, end: _message(item, title, line, start, end)
+    )
 
 
 def _message(item: Any, title: str, line: Line, start: int, end: int) -> MessageRecord:
     if not isinstance(item, dict) or any(key not in item for key in REQUIRED):
-        raise _Unreadable(f"a JSON object with {', '.join(REQUIRED)} was expected")
+        raise NotAMessage(f"a JSON object with {', '.join(REQUIRED)} was expected")
     date = item["date"]
     if not isinstance(date, str):
-        raise _Unreadable("its date is not text")
+        raise NotAMessage("its date is not text")
     try:
         local = datetime.fromisoformat(date)
     except ValueError:
-        raise _Unreadable(f"unreadable date {date!r}") from None
+        raise NotAMessage(f"unreadable date {date!r}") from None
     if local.tzinfo is not None:  # sigexport writes wall-clock time; keep the reading as written
         local = local.replace(tzinfo=None)
     body = _text(item.get("body"))
