@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from dossier.formats.outlook.text import rtf_to_text
 from dossier.formats.outlook_msg import OUTLOOK_MSG
 from dossier.formats.pst import PST
 from dossier.model import EmailRecord, ParseIssue, SourceFact
-from tests.conftest import corpora
+from tests.conftest import corpora, need_corpora
 
 
 def _corpus() -> Path:
@@ -230,3 +231,13 @@ def test_tnef_bad_input_never_raises() -> None:
 def test_rtf_to_text() -> None:
     rtf = rb"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0 Arial;}}\uc1 caf\u233\'e9 ok\par {\*\x y}s\'f8}"
     assert rtf_to_text(rtf) == "café ok\nsø"
+
+
+def test_show_names_the_pst_item_a_message_was_read_from(tmp_path: Path, dossier) -> None:
+    """A .pst item has no byte range of its own: show says which item it is instead."""
+    pst = need_corpora() / "email/fixtures/ingest-file/testPST.pst"
+    dossier("init", tmp_path / "case")
+    assert dossier("ingest", tmp_path / "case", pst).code == 0
+    found = json.loads(dossier("search", tmp_path / "case", "after:1990-01-01", "--json").out)
+    shown = dossier("show", tmp_path / "case", found[0]["id"])
+    assert "#" in shown.out and " item " in shown.out and "lines 0-0" not in shown.out

@@ -10,7 +10,7 @@ import click
 from dossier import read
 from dossier.case import Case
 from dossier.cli.output import emit_json, highlight, strip_markers
-from dossier.model import Message
+from dossier.model import Message, MessageCopy
 from dossier.people import display
 from dossier.timeutil import iso_local
 
@@ -103,16 +103,39 @@ def show(case: Path, message_id: str, context_n: int, as_json: bool, redact: boo
     click.echo(f"Conversation: {message.conversation_title} ({message.conversation_uid})")
     if message.time_flags:
         click.echo(f"Time flags: {', '.join(message.time_flags)}")
-    for copy in message.copies:
+    found_in = _item_of(email, details)
+    for number, copy in enumerate(message.copies):
         click.echo(
-            f"Read from: {copy.source_name} lines {copy.line_start}-{copy.line_end}, "
-            f"bytes {copy.byte_start}-{copy.byte_end}, as written {copy.header_text!r} "
+            f"Read from: {copy.source_name} {_place(copy, found_in if number == 0 else None)}, "
+            f"as written {copy.header_text!r} "
             f"by {copy.sender_as_written or '(system)'}; custodian {copy.custodian or '-'}; "
             f"sha256 {copy.source_sha256}"
         )
     for a in message.attachments:
         stored = f"sha256 {a.sha256}, {a.size:,} bytes" if a.sha256 else "not in the export"
         click.echo(f"Attachment: {a.name} ({stored})")
+
+
+def _item_of(email: dict[str, Any] | None, details: dict[str, Any] | None) -> str | None:
+    """The item path of a message read from a .pst or .msg (no byte range of its own)."""
+    if email and email.get("item"):
+        return str(email["item"])
+    if details and details.get("structure"):
+        structure = details["structure"]
+        if isinstance(structure, dict) and structure.get("item"):
+            return str(structure["item"])
+    return None
+
+
+def _place(copy: MessageCopy, item: str | None) -> str:
+    """Where in its file a copy was read: lines and bytes, or the Outlook item."""
+    if copy.line_start or copy.line_end:
+        return (
+            f"lines {copy.line_start}-{copy.line_end}, bytes {copy.byte_start}-{copy.byte_end}"
+        )
+    if item:
+        return f"item {item}"
+    return f"an item of the file (bytes {copy.byte_start}-{copy.byte_end} hold the whole file)"
 
 
 def _print_email(email: dict[str, object]) -> None:
