@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import importlib
 import multiprocessing
+import multiprocessing.context
 import os
+import pickle
 from collections.abc import Sequence
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.connection import Connection
 from typing import NamedTuple
 
 from dossier.email.dkim import KeyStore
@@ -83,27 +85,35 @@ def _prepare(path: str, format_name: str) -> Prepared | None:
 
 
 class MailPrefetch:
-    """Parses the given files, in order, a window ahead of the writer."""
+    """Parses the given files, in order, a window ahead of the writer.
+
+    Worker n of k reads chunks n, n + k, n + 2k ... of the jobs (it has the list from the
+    fork) and sends each back down its own pipe, in order. The writer reads the pipes in the
+    main thread, taking what is ready as it goes, at most WINDOW chunks ahead; a worker waits
+    while its pipe is full. No thread, no task queue: the writer only ever waits on the
+    worker that holds the chunk it needs, so nothing can deadlock.
+    """
 
     def __init__(self, jobs: Sequence[tuple[str, str]], keys: KeyStore | None = None) -> None:
         self._jobs = list(jobs)  # (path, format name)
         self._index = {path: n for n, (path, _) in enumerate(self._jobs)}
-        self._pending: dict[int, AsyncResult[list[Prepared | None]]] = {}
-        self._chunk: tuple[int, list[Prepared | None]] | None = None  # the one being read
-        self._next = 0  # the next chunk to hand to a worker
+        self._chunks = (len(self._jobs) + CHUNK - 1) // CHUNK
+        self._ready: dict[int, list[Prepared | None]] = {}  # chunks read, not yet used
+        self._chunk: tuple[int, list[Prepared | None]] | None = None  # the one being used
         _import_worker_modules()  # before the fork: each worker would import them again
         context = multiprocessing.get_context("fork")
-        workers = min(WORKERS, os.cpu_count() or 1)
-        self._pool: Pool | None = context.Pool(workers, _start_worker, (keys,))
+        count = max(1, min(WORKERS, os.cpu_count() or 1, self._chunks))
+        self._workers = [_Worker(context, n, count, self._jobs, keys) for n in range(count)]
 
     def result(self, path: str) -> Prepared | None:
         """What a worker made of ``path`` (None if it is not one of the jobs, or failed)."""
         number = self._index.get(path)
-        if number is None or self._pool is None:
+        if number is None or not self._workers:
             return None
         chunk = number // CHUNK
         if self._chunk is None or self._chunk[0] != chunk:
-            self._chunk = self._wait(chunk)
+            self._chunk = (chunk, self._wait(chunk))
+        self._take_ready(chunk)
         found = self._chunk[1]
         return found[number % CHUNK] if number % CHUNK < len(found) else None
 
@@ -114,28 +124,81 @@ class MailPrefetch:
             return None
         return prepared.records
 
-    def _wait(self, chunk: int) -> tuple[int, list[Prepared | None]]:
-        for skipped in [n for n in self._pending if n < chunk]:
-            del self._pending[skipped]  # files the writer did not need (already in the case)
-        self._next = max(self._next, chunk)
-        self._fill(chunk + WINDOW)
-        pending = self._pending.pop(chunk, None)
-        try:
-            return chunk, pending.get() if pending is not None else []
-        except Exception:  # e.g. a result that could not be sent back: read those files here
-            return chunk, []
+    def _wait(self, chunk: int) -> list[Prepared | None]:
+        """Chunk ``chunk``'s results; earlier chunks are dropped (the writer is past them)."""
+        for done in [n for n in self._ready if n < chunk]:
+            del self._ready[done]
+        if chunk not in self._ready:
+            worker = self._workers[chunk % len(self._workers)]
+            while worker.next_chunk <= chunk:
+                number, found = worker.receive()
+                if number == chunk:
+                    return found
+        return self._ready.pop(chunk, [])
 
-    def _fill(self, until: int) -> None:
-        assert self._pool is not None
-        chunks = (len(self._jobs) + CHUNK - 1) // CHUNK
-        while self._next < min(until, chunks):
-            start = self._next * CHUNK
-            jobs = self._jobs[start : start + CHUNK]
-            self._pending[self._next] = self._pool.apply_async(_prepare_chunk, (jobs,))
-            self._next += 1
+    def _take_ready(self, current: int) -> None:
+        """Read whatever the workers have finished, up to WINDOW chunks ahead: they go on
+        with the next chunk instead of waiting for the writer to ask."""
+        for worker in self._workers:
+            while len(self._ready) < WINDOW and worker.has_result():
+                number, found = worker.receive()
+                if number > current:
+                    self._ready[number] = found
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+
+
+class _Worker:
+    """One forked process and the pipe its results come back on."""
+
+    def __init__(
+        self,
+        context: multiprocessing.context.ForkContext,
+        number: int,
+        count: int,
+        jobs: list[tuple[str, str]],
+        keys: KeyStore | None,
+    ) -> None:
+        self.next_chunk = number  # the chunk its next result is for
+        self.step = count
+        self.total = (len(jobs) + CHUNK - 1) // CHUNK
+        self.pipe, child = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_serve, args=(child, jobs, number, count, keys), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def has_result(self) -> bool:
+        return self.next_chunk < self.total and self.pipe.poll()
+
+    def receive(self) -> tuple[int, list[Prepared | None]]:
+        """(chunk number, its results): [] when the worker is gone (the writer then reads
+        those files itself)."""
+        number = self.next_chunk
+        self.next_chunk += self.step
+        try:
+            found: list[Prepared | None] = self.pipe.recv()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.next_chunk = self.total  # nothing more will come
+            return number, []
+        return number, found
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.pipe.close()
+
+
+def _serve(
+    pipe: Connection, jobs: list[tuple[str, str]], number: int, count: int, keys: KeyStore | None
+) -> None:
+    """Runs in a worker: chunks number, number + count, ... of ``jobs``, in order."""
+    _start_worker(keys)
+    for chunk in range(number, (len(jobs) + CHUNK - 1) // CHUNK, count):
+        pipe.send(_prepare_chunk(jobs[chunk * CHUNK : (chunk + 1) * CHUNK]))
+    pipe.close()
