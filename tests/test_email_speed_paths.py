@@ -307,3 +307,56 @@ def test_fast_and_general_reads_give_the_same_email(
     for one, other in zip(fast, general, strict=True):
         assert one == other
     assert len(messages) > 5000
+
+
+# --- the workers ----------------------------------------------------------------------------
+
+
+def email_files(folder: Path, count: int) -> list[str]:
+    for n in range(count):
+        (folder / f"{n}.eml").write_text(email(n), "utf-8")
+    return [str(folder / f"{n}.eml") for n in range(count)]
+
+
+def test_workers_hand_back_each_file_as_read_even_when_files_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from dossier.ingest import prefetch
+
+    monkeypatch.setattr(prefetch, "CHUNK", 3)  # many chunks, both workers, a short window
+    monkeypatch.setattr(prefetch, "WINDOW", 2)
+    paths = email_files(tmp_path, 40)
+    workers = prefetch.MailPrefetch([(path, "eml") for path in paths])
+    try:
+        for path in paths[::3]:  # two of every three files not asked for
+            found = workers.result(path)
+            assert found is not None and found.ready is not None
+            data = Path(path).read_bytes()
+            assert found.sha256 == hashlib.sha256(data).hexdigest() and found.data == data
+            assert found.ready.email.subject == f"Note {paths.index(path)}"
+        assert workers.result(paths[1]) is None  # gone past it: the writer reads it itself
+    finally:
+        workers.close()
+    assert workers.result(paths[-1]) is None
+
+
+def test_a_worker_that_dies_leaves_its_files_to_the_writer(tmp_path: Path) -> None:
+    from dossier.ingest import prefetch
+
+    paths = email_files(tmp_path, 200)
+    workers = prefetch.MailPrefetch([(path, "eml") for path in paths])
+    try:
+        assert workers.result(paths[0]) is not None
+        for worker in workers._workers:
+            worker.process.kill()
+            worker.process.join()
+        found = [workers.result(path) for path in paths]  # no hang, no wrong file
+        assert all(
+            f is None or f.ready.email.subject == f"Note {n}"  # type: ignore[union-attr]
+            for n, f in enumerate(found)
+        )
+        assert found[-1] is None
+    finally:
+        workers.close()

@@ -15,7 +15,7 @@ import importlib
 import multiprocessing
 import multiprocessing.context
 import os
-import pickle
+import signal
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import NamedTuple
@@ -182,7 +182,7 @@ class _Worker:
         self.next_chunk += self.step
         try:
             found: list[Prepared | None] = self.pipe.recv()
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except Exception:  # gone (EOFError), or died half-way through a result
             self.next_chunk = self.total  # nothing more will come
             return number, []
         return number, found
@@ -198,6 +198,7 @@ def _serve(
     pipe: Connection, jobs: list[tuple[str, str]], number: int, count: int, keys: KeyStore | None
 ) -> None:
     """Runs in a worker: chunks number, number + count, ... of ``jobs``, in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
     _start_worker(keys)
     for chunk in range(number, (len(jobs) + CHUNK - 1) // CHUNK, count):
         pipe.send(_prepare_chunk(jobs[chunk * CHUNK : (chunk + 1) * CHUNK]))
