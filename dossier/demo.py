@@ -3,8 +3,10 @@
     python -m dossier.demo FOLDER
 
 writes FOLDER/inputs/ (the "leak": one staff group chat exported from two phones, an Android
-.txt and an iOS .zip with a photo, plus a second chat), builds the case FOLDER/case, and runs a
-few searches. Everyone and everything in it is invented.
+.txt and an iOS .zip with a photo, a second chat, Maria's mailbox, the party's Slack export and
+the volunteers' Telegram group), builds the case FOLDER/case, runs a few searches, finds who
+is who and who is talked about, and draws the network. Everyone and everything in it is
+invented.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from dossier.cli.main import cli
+from dossier.demo_more import write_more_inputs
 
 # (minutes after the start, author key, text). Multi-line texts keep their line breaks.
 STAFF_CHAT = [
@@ -94,6 +97,7 @@ def write_inputs(folder: Path) -> None:
         "23/05/2024, 23:05 - Leo Brandt: This message was deleted",
     ]
     (folder / "WhatsApp Chat with Phone bank rota.txt").write_text("\n".join(rota) + "\n", "utf-8")
+    write_more_inputs(folder)
 
 
 def _run(*args: str) -> None:
@@ -135,13 +139,27 @@ def main(argv: list[str]) -> None:
         "--custodian",
         "Tom Hughes",
     )
+    _run("ingest", str(case), str(inputs / "maria-mailbox.mbox"), "--custodian", "Maria Lopez")
+    _run(
+        "ingest",
+        str(case),
+        str(inputs / "Union Slack export.zip"),
+        str(inputs / "telegram-export"),
+        "--custodian",
+        "Priya Shah",
+    )
     _run("conversations", str(case))
     _run("people", str(case))
+    _run("people", "suggest", str(case))
     _run("search", str(case), '"Plan: B"')
     _run("search", str(case), "from:maria Sam")
     _run("search", str(case), "has:attachment")
     _run("search", str(case), "after:2024-05-23 kind:deleted OR chat -rota", "--sort", "oldest")
     _run("show", str(case), _first_hit(case, "Eastfield activist"), "--context", "2")
+    _run("analyse", "mentions", str(case))
+    _run("mentions", str(case))
+    _run("search", str(case), 'about:"Sam Okafor"', "--sort", "oldest")
+    _run("network", str(case), "--out", str(root / "network.gexf"))
     print(f"\nThe case is in {case}/ (case.sqlite opens in any SQLite tool).")
     print(f"Try: .venv/bin/dossier show {case} <id> --context 3")
 

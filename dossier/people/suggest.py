@@ -283,7 +283,7 @@ def _owner_forms(store: PeopleStore, person_of: dict[int, int]) -> list[_Form]:
         if iid not in person_of:
             continue
         key = nm.custodian_key(label)
-        text = f"{label} (custodian whose export it is on throughout)"
+        text = label  # the custodian's name as given at ingest
         found.append(_Form(person_of[iid], key, "exporter", text, iid))
         if not nm.full_name(key):
             found.append(_Form(person_of[iid], label, "exporter", text, iid, local=True))
@@ -345,6 +345,13 @@ def _compare(fa: _Form, fb: _Form) -> Clue | None:
     if score <= 0:
         return None
     detail = f"{fa.label!r} and {fb.label!r} are alike ({sim:.0%})"
+    if kind == "exporter" and fa.origin != fb.origin:
+        owner, other = (fa, fb) if fa.origin == "exporter" else (fb, fa)
+        detail = (
+            f"{other.label!r} is named like custodian {owner.label!r} ({sim:.0%}), and "
+            f"#{owner.person} is on all of that custodian's chats or most of their emails: "
+            "their own account"
+        )
     return Clue(kind, score, detail, ids)
 
 
