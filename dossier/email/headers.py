@@ -105,6 +105,8 @@ def decode_words(text: str, name: str, issues: list[str]) -> str:
     Adjacent words in the same charset are joined as bytes before decoding, because senders
     split multibyte characters across words.
     """
+    if "=?" not in text:
+        return text  # no encoded word can start: most header values
     out: list[str] = []
     pending: list[bytes] = []
     pending_charset = ""

@@ -97,7 +97,21 @@ def ready_file(
     if facts.get("mbox_variant") == "mboxrd":
         return None  # its bytes are read unquoted: the loader knows how
     email = _ready_email(mail, record, source_sha, keys)
-    return ReadyFile(maildir_folder(path), list(facts.items()), before, after, email)
+    return ReadyFile(_folder(path), list(facts.items()), before, after, email)
+
+
+_FOLDERS: dict[str, str] = {}  # directory -> mail folder: files of a folder come together
+
+
+def _folder(path: str) -> str:
+    """``maildir_folder(path)``, which looks only at the directory, once per directory."""
+    directory = path.replace("\\", "/").rpartition("/")[0]  # the parent it reads
+    found = _FOLDERS.get(directory)
+    if found is None:
+        if len(_FOLDERS) > 1024:
+            _FOLDERS.clear()
+        found = _FOLDERS[directory] = maildir_folder(path)
+    return found
 
 
 def _ready_email(
