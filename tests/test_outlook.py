@@ -241,3 +241,13 @@ def test_show_names_the_pst_item_a_message_was_read_from(tmp_path: Path, dossier
     found = json.loads(dossier("search", tmp_path / "case", "after:1990-01-01", "--json").out)
     shown = dossier("show", tmp_path / "case", found[0]["id"])
     assert "#" in shown.out and " item " in shown.out and "lines 0-0" not in shown.out
+
+
+def test_outlook_items_without_headers_are_not_taken_for_copies(tmp_path: Path, dossier) -> None:
+    """A contact and a distribution list have no transport headers and no text: they are two
+    items, not two copies of one email."""
+    pst = need_corpora() / "email/fixtures/java-libpst/dist-list.pst"
+    dossier("init", tmp_path / "case")
+    result = dossier("ingest", tmp_path / "case", pst)
+    assert result.code == 0, result.err
+    assert "4 new, 0 merged" in result.err

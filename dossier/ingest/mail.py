@@ -137,10 +137,27 @@ def content_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
             continue
         digest.update(f"{lower}:{' '.join(value.split())}".encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
+    if not mail.headers:
+        # An Outlook item with no transport headers (a draft, a sent item, a contact, an
+        # appointment): what Outlook recorded of it instead, so two different items with the
+        # same text are not taken for copies of one email.
+        digest.update(_envelope_key(mail).encode("utf-8", "surrogatepass"))
     digest.update((text_key or body_key(mail)).encode("utf-8", "surrogatepass"))
     for part_hash in sorted(hashlib.sha256(p.payload).hexdigest() for p in mail.parts):
         digest.update(part_hash.encode())
     return digest.hexdigest()
+
+
+def _envelope_key(mail: ParsedEmail) -> str:
+    people = [mail.sender, *mail.to, *mail.cc, *mail.bcc]
+    fields = [
+        mail.subject,
+        str(mail.date_utc),
+        mail.message_id,
+        mail.extra.get("message_class", ""),
+        *(f"{a.name}<{a.address.lower()}>" for a in people if a is not None),
+    ]
+    return "\x00".join(fields)
 
 
 # When copies disagree, the message shows the most telling result: a copy that fails says
