@@ -251,3 +251,14 @@ def test_outlook_items_without_headers_are_not_taken_for_copies(tmp_path: Path, 
     result = dossier("ingest", tmp_path / "case", pst)
     assert result.code == 0, result.err
     assert "4 new, 0 merged" in result.err
+
+
+def test_pst_says_how_many_orphan_items_it_holds(tmp_path: Path) -> None:
+    """Items outside the folder tree (left by deleted folders) are read too; the source records
+    how many there were."""
+    pst = need_corpora() / "email/fixtures/ingest-file/testPST.pst"
+    with open(pst, "rb") as stream:
+        records = list(PST.parse(stream, pst.name, ParseOptions()))
+    facts = {r.key: r.value for r in records if isinstance(r, SourceFact)}
+    assert facts["pst_orphan_items"] == "0"
+    assert sum(isinstance(r, EmailRecord) for r in records) == 6

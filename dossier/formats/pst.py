@@ -88,8 +88,31 @@ class PstFormat:
         try:
             yield from _facts(pst)
             yield from _walk(root, "", size)
+            yield from _orphans(pst, size)
         finally:
             pst.close()
+
+
+# The folder path given to items libpff finds outside the folder tree: left behind by deleted
+# folders or a damaged index, often exactly what someone tried to remove.
+ORPHAN_FOLDER = "(orphan items: in no folder)"
+
+
+def _orphans(pst: Any, size: int) -> Iterator[ParseRecord]:
+    try:
+        count = pst.get_number_of_orphan_items()
+    except Exception as exc:
+        yield _issue(f"orphan items unreadable ({_why(exc)})", ORPHAN_FOLDER)
+        return
+    yield SourceFact("pst_orphan_items", str(count))
+    for index in range(count):
+        where = f"{ORPHAN_FOLDER} item {index + 1}"
+        try:
+            records = _item_records(pst.get_orphan_item(index), ORPHAN_FOLDER, size)
+        except Exception as exc:
+            yield _issue(f"{where}: unreadable ({_why(exc)})", where)
+            continue
+        yield from records
 
 
 def _size(stream: BinaryIO) -> int:
