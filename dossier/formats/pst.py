@@ -392,7 +392,9 @@ def _attachment(attachment: Any, number: int, mapi: Mapi) -> None:
     )
     if props.integer(PR_ATTACH_METHOD) == ATTACH_EMBEDDED_MSG:
         mapi.issues.append(
-            f"attachment {number} ({name or 'unnamed'}): an embedded Outlook item, not extracted"
+            f"attachment {number} ({name or 'unnamed'}): an embedded Outlook item, not "
+            "extracted (the .pst reader cannot open items inside items); to read it, save it "
+            "from Outlook as a .msg file and ingest that"
         )
         return
     length = attachment.get_size()
