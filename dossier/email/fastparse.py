@@ -78,6 +78,9 @@ class _OnePart(Message):
     _params: dict[str, Any]
     _first: dict[str, tuple[str, str]]  # lowercase name -> the first header of that name
 
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._first
+
     def get(self, name: str, failobj: Any = None) -> Any:
         found = self._first.get(name.lower())
         if found is None:
