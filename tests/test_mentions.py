@@ -220,6 +220,29 @@ def test_listing_before_any_analysis_says_what_to_run(tmp_path: Path, dossier) -
     assert "dossier analyse mentions" in result.err
 
 
+def test_a_name_said_in_full_earlier_resolves_its_first_name(tmp_path: Path, dossier) -> None:
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    staff = [
+        ("01/06/2024, 10:00", "Ana Ruiz", "Sam Okafor cost us the ward. Make sure Sam loses."),
+        ("01/06/2024, 10:01", "Ben Cole", "That's not fair on Sam."),
+        ("01/06/2024, 10:02", "Ana Ruiz", "Fine.\nAna"),  # signing with her own name
+    ]
+    (leak / "WhatsApp Chat with Staff.txt").write_text(android_chat(staff), "utf-8")
+    sams = [("01/06/2024, 09:00", "Sam Okafor", "Hello all")]
+    (leak / "WhatsApp Chat with Activists.txt").write_text(android_chat(sams), "utf-8")
+    case = tmp_path / "case"
+    dossier("init", case)
+    assert dossier("ingest", case, leak).code == 0
+    assert dossier("analyse", "mentions", case, "--no-ner").code == 0
+    rows = mentions(case)
+    assert [(found(r), r["person"]) for r in rows] == [
+        ("Sam Okafor", "Sam Okafor"),
+        ("Sam", "Sam Okafor"),  # named in full just before, though not in this chat
+        ("Sam", "Sam Okafor"),  # the next message of the same chat
+    ]
+
+
 def test_listing_is_limited_and_an_empty_result_is_said(tmp_path: Path, dossier) -> None:
     case = build_case(tmp_path, dossier)
     assert dossier("analyse", "mentions", case, "--no-ner").code == 0
@@ -287,7 +310,7 @@ def test_names_from_mail_headers_must_look_like_names() -> None:
 def test_a_part_of_a_name_no_participant_has_is_no_mention() -> None:
     index = build_index([(1, "Maria Lopez", "chat"), (2, "Maria Ortiz", "chat")])
     assert index.resolve(("maria",), frozenset({3})) is None
-    assert index.resolve(("lopez",), frozenset({1, 2})) == Resolution(1, PART_NAME)
+    assert index.resolve(("lopez",), frozenset({1, 2})) == Resolution(1, PART_NAME, part=True)
     assert index.resolve(("maria",), frozenset({1, 2})) == Resolution(None, AMBIGUOUS)
     assert index.resolve(("maria", "lopez"), frozenset()) == Resolution(1, FULL_NAME)
 

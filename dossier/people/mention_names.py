@@ -42,6 +42,7 @@ class Resolution:
     person_id: int | None
     confidence: float
     named: bool = False  # a name the model found, of someone who is not a person of the case
+    part: bool = False  # only a first or last name: the person was chosen among those present
 
 
 class NameIndex:
@@ -111,8 +112,9 @@ class NameIndex:
         here = (entry.explicit | entry.part_of) & participants
         if len(here) == 1:
             (person,) = here
-            sure = AMONG_PARTICIPANTS if person in entry.explicit else PART_NAME
-            return Resolution(person, sure)
+            if person in entry.explicit:
+                return Resolution(person, AMONG_PARTICIPANTS)
+            return Resolution(person, PART_NAME, part=True)
         if not here and (not entry.explicit or len(key) == 1):
             return None  # a word, or a name of several persons none of whom is here
         return Resolution(None, AMBIGUOUS)

@@ -34,7 +34,7 @@ from dossier.people.mention_text import (
     regions,
     words,
 )
-from dossier.store.annotations import MENTIONS_RUN, MentionRow
+from dossier.store.annotations import MENTIONS_RUN, MentionRow, MessageText
 from dossier.timeutil import now_iso
 
 ALIAS_METHOD = "mentions/alias@1"
@@ -114,13 +114,15 @@ def find_mentions(case: Case, *, ner: bool = True, progress: Progress | None = N
         if finder is not None:
             store.clear_annotations(NER_METHOD)
             store.set_meta(f"{NER_METHOD} model", finder.model)
+        named_before: dict[int, set[int]] = {}
         for batch in _chunks(store.texts(), CHUNK):
             known: list[MentionRow] = []
             named: list[MentionRow] = []
-            for message_id, conversation, body, new_text in batch:
-                hits = _hits(body, new_text, index, members.get(conversation, frozenset()))
-                known += _known_rows(body, message_id, hits)
-                named += _named_rows(message_id, hits, spotted)
+            for m in batch:
+                before = named_before.setdefault(m.conversation, set())
+                hits = _hits(m, index, members.get(m.conversation, frozenset()), before)
+                known += _known_rows(m.body, m.id, hits)
+                named += _named_rows(m.id, hits, spotted)
             store.add_mentions(ALIAS_METHOD, at, known)
             store.add_mentions(NER_METHOD, at, named)
             _count(run, known, named)
@@ -136,9 +138,9 @@ def _spot(
     for batch in _chunks(case.store.texts(), CHUNK):
         # A name is written with a capital (``looks_like_name``): text with none is not read.
         pieces = [
-            (m, off, text)
-            for m, _, body, new in batch
-            for start, region in regions(body, new)
+            (m.id, off, text)
+            for m in batch
+            for start, region in regions(m.body, m.new_text)
             for off, text in bounded(start, region, MODEL_TEXT)
             if text != text.lower()
         ]
@@ -163,17 +165,25 @@ class _Hit:
     resolution: Resolution
 
 
-def _hits(body: str, new_text: str | None, index: NameIndex, here: frozenset[int]) -> list[_Hit]:
-    """Every name of the index in the message, resolved among the participants ``here``."""
+def _hits(
+    m: MessageText, index: NameIndex, participants: frozenset[int], named_before: set[int]
+) -> list[_Hit]:
+    """Every name of the index in the message, resolved among the people present: the
+    conversation's participants and anyone named in full earlier in it ("Sam Okafor ...
+    make sure Sam never ..."). ``named_before`` grows as full names are found. A part of the
+    author's own name ("Maria" signing her email) is no mention."""
     hits: list[_Hit] = []
-    for offset, text in regions(body, new_text):
+    for offset, text in regions(m.body, m.new_text):
         folded = fold_with_origin(text)
         found = words(folded)
         for first, last, key in index.find(folded, found):
-            resolution = index.resolve(key, here)
-            if resolution is not None:
-                start, end = body_span(body, offset, folded, found[first], found[last])
-                hits.append(_Hit(start, end, key, resolution))
+            resolution = index.resolve(key, participants | named_before)
+            if resolution is None or (resolution.part and resolution.person_id == m.author):
+                continue
+            if resolution.person_id is not None and not resolution.part:
+                named_before.add(resolution.person_id)
+            start, end = body_span(m.body, offset, folded, found[first], found[last])
+            hits.append(_Hit(start, end, key, resolution))
     return hits
 
 

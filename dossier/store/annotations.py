@@ -10,13 +10,22 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from dossier.errors import QueryError
 
 # A mention row as the analysis hands it over:
 # (message_id, span_start, span_end, person_id or None, value, confidence).
 MentionRow = tuple[int, int, int, int | None, str, float]
+
+
+class MessageText(NamedTuple):
+    id: int
+    conversation: int
+    author: int | None  # the person who wrote it
+    body: str
+    new_text: str | None  # for an email: what the sender wrote (no quoted replies)
+
 
 # Meta key: when mentions were last looked for (``dossier analyse mentions``).
 MENTIONS_RUN = "mentions last run"
@@ -62,21 +71,22 @@ class AnnotationRows:
         row = self.conn.execute(f"SELECT count(*) FROM messages WHERE kind IN {_TEXT_KINDS}")
         return int(row.fetchone()[0])
 
-    def texts(self, chunk: int = 2000) -> Iterator[tuple[int, int, str, str | None]]:
-        """(message id, conversation id, body, email new text or None), in id order, read a
+    def texts(self, chunk: int = 2000) -> Iterator[MessageText]:
+        """Every message with text, in id order (file order within a conversation), read a
         chunk at a time so no cursor stays open while annotations are written."""
         last = 0
         while True:
             rows = self.conn.execute(
-                "SELECT m.id, m.conversation_id, m.body, e.new_text FROM messages m"
+                "SELECT m.id, m.conversation_id, i.person_id, m.body, e.new_text FROM messages m"
+                " LEFT JOIN identities i ON i.id = m.sender_id"
                 " LEFT JOIN emails e ON e.message_id = m.id"
                 f" WHERE m.kind IN {_TEXT_KINDS} AND m.id > ? ORDER BY m.id LIMIT ?",
                 (last, chunk),
             ).fetchall()
             if not rows:
                 return
-            for message_id, conversation, body, new_text in rows:
-                yield int(message_id), int(conversation), str(body), new_text
+            for row in rows:
+                yield MessageText(*row)
             last = int(rows[-1][0])
 
     # --- writing -------------------------------------------------------------------------
