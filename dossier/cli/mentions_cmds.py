@@ -37,12 +37,13 @@ def analyse_mentions(case: Path, no_ner: bool) -> None:
     with Case.open(case) as opened:
         run = find_mentions(opened, ner=not no_ner, progress=_Bar())
     click.echo(f"Read {run.messages} messages.")
-    click.echo(f"  {run.resolved} mentions of persons of the case")
+    click.echo(f"  {_n(run.resolved, 'mention')} of persons of the case")
     click.echo(f"  {run.ambiguous} ambiguous (a name several participants have; no person set)")
     if run.model is None:
         click.echo("  names of people who never write: not looked for (--no-ner)")
     else:
-        click.echo(f"  {run.named} mentions of people who are not participants ({len(run.names)}):")
+        people = _n(len(run.names), "person", "people")
+        click.echo(f"  {_n(run.named, 'mention')} of {people} who are not participants")
         for name, count in run.names.most_common(10):
             click.echo(f"    {name}: {count}")
     click.echo(f"List them: dossier mentions {case}")
@@ -107,9 +108,14 @@ def _groups(opened: Case, case: Path, name: str | None) -> list[mention_report.M
 
 def _print_group(g: mention_report.Mentioned) -> None:
     by = ", ".join(f"{n} {c}" for n, c in g.by_whom().most_common(5))
-    click.echo(f"{g.label}  [{g.kind}]  {g.count} mentions in {g.conversations()} conversations")
+    where = _n(g.conversations(), "conversation")
+    click.echo(f"{g.label}  [{g.kind}]  {_n(g.count, 'mention')} in {where}")
     click.echo(f"    by: {by}")
     click.echo(f"    e.g. {' '.join(g.examples())}")
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _print_mention(row: dict[str, Any], body: str, tz: str) -> None:
