@@ -3,6 +3,7 @@ networkx) and pictures; chat turns; date filters; redaction of private individua
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import networkx as nx
@@ -167,3 +168,41 @@ def test_bad_options_are_explained(case: Path, dossier) -> None:
     result = dossier("network", case, "--out", case.parent / "n.gexf", "--since", "May 2024")
     assert result.code == 1 and "YYYY-MM-DD" in result.err
     assert not (case.parent / "n.gexf").exists()
+
+
+def test_a_platform_reply_is_a_turn_however_late(tmp_path: Path, dossier) -> None:
+    def message(n: int, minute: int, who: str, text: str, **extra: object) -> dict[str, object]:
+        stamp = 1714557600 + 60 * minute
+        when = f"2024-05-01T{10 + minute // 60:02d}:{minute % 60:02d}:00"
+        return {
+            "id": n,
+            "type": "message",
+            "date": when,
+            "date_unixtime": str(stamp),
+            "from": who,
+            "from_id": f"user{who[0]}",
+            "text": text,
+            **extra,
+        }
+
+    export = {
+        "name": "Organisers",
+        "type": "private_group",
+        "id": 4000000009,
+        "messages": [
+            message(1, 0, "Ann Lee", "Who takes Eastfield?"),
+            message(2, 1, "Bob Stone", "Not me."),
+            message(3, 120, "Cat Ng", "I will.", reply_to_message_id=1),  # two hours later
+        ],
+    }
+    (tmp_path / "result.json").write_text(json.dumps(export), "utf-8")
+    case = tmp_path / "case"
+    dossier("init", case)
+    result = dossier("ingest", case, tmp_path / "result.json")
+    assert result.code == 0, result.err
+    out = tmp_path / "replies.graphml"
+    assert dossier("network", case, "--out", out, "--kind", "writes_to").code == 0
+    assert edges(nx.read_graphml(out, force_multigraph=True)) == {
+        ("Bob Stone", "Ann Lee", "writes_to"): 1,  # directly after, within minutes
+        ("Cat Ng", "Ann Lee", "writes_to"): 1,  # the platform says it answers Ann
+    }
