@@ -230,3 +230,15 @@ def test_show_finds_a_message_whose_id_starts_another(tmp_path: Path, dossier) -
 def _jsonl(dossier, case: Path) -> list[str]:
     found = dossier("search", case, "after:2000-01-01", "--json", "--limit", "10")
     return [json.dumps(item) for item in json.loads(found.out)]
+
+
+def test_a_copy_written_by_an_account_names_its_person(
+    tmp_path: Path, lines_format: LinesFormat, dossier
+) -> None:
+    case = Case.create(tmp_path / "case", title="t", tz="UTC")
+    chat = tmp_path / "c.jsonl"
+    chat.write_text(_line(1, "hi", "Ann Smith"))
+    ingest(case, [chat])
+    uid = _db(case).execute("SELECT uid FROM messages").fetchone()[0]
+    shown = json.loads(dossier("show", tmp_path / "case", uid, "--json").out)
+    assert shown["message"]["source"]["sender_as_written"] == "idchat:ann smith (Ann Smith)"

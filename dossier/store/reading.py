@@ -58,12 +58,15 @@ class Reading:
         marks = ",".join("?" * len(message_ids))
         cur = self.conn.execute(
             "SELECT mc.*, s.name AS source_name, s.sha256 AS source_sha256,"
-            " i.value AS sender_as_written,"
+            # an account id alone says little: name the person it belongs to beside it
+            " CASE WHEN i.kind = 'handle' THEN i.value || ' (' || p.name || ')'"
+            "  ELSE i.value END AS sender_as_written,"
             " (SELECT group_concat(DISTINCT cu.custodian) FROM custody cu"
             "   WHERE cu.source_id = coalesce(s.parent_id, s.id)"
             "      OR cu.source_id = s.id) AS custodian"
             " FROM message_copies mc JOIN sources s ON s.id = mc.source_id"
             " LEFT JOIN identities i ON i.id = mc.sender_id"
+            " LEFT JOIN persons p ON p.id = i.person_id"
             f" WHERE mc.message_id IN ({marks}) ORDER BY mc.source_id, mc.byte_start",
             tuple(message_ids),
         )
