@@ -12,6 +12,8 @@ The syntax follows what people know from mail clients::
                                        (every identity of that person: names, numbers, ...)
     to:maria  cc:x  bcc:x       an email's recipient, the person resolved as for from:
     in:campaign  in:"Campaign team"    the conversation: part of its title, or its exact uid
+    about:"Leo Brandt"          mentions a person (any name or alias) or that name (people who
+                                never write): the mention annotations, ``dossier analyse mentions``
     after:2016-08-06  before:2016-08-07T14:30    a day (or minute) in the case's time zone
     kind:poll                   one of dossier.model.MESSAGE_KINDS
     has:attachment  has:media
@@ -23,8 +25,8 @@ Decisions worth knowing:
 * ``word:`` prefixes that are not operators are plain text (``10:30``, ``https://x.org``,
   ``re:``), except when the prefix looks like a misspelt operator (``form:maria``): that is an
   error suggesting the operator, so a typo never silently becomes a text search.
-* ``flag:``, ``about:`` and ``around:`` are reserved: an error says they are not
-  available yet, rather than searching for the text.
+* ``flag:`` and ``around:`` are reserved: an error says they are not available yet, rather
+  than searching for the text.
 * A ``-`` only excludes at the start of a term (``-word``); inside a word it is part of the word
   (``well-known``), and a lone ``-`` is searched as text.
 * Parentheses are grouping: to search for ``:)`` put it in quotes.
@@ -55,11 +57,11 @@ OPERATORS: tuple[str, ...] = (
     "kind",
     "has",
     "dkim",
+    "about",
 )
 DKIM_VALUES: tuple[str, ...] = ("pass", "fail", "no-key", "unsigned", "error", "unchecked")
 RESERVED: dict[str, str] = {
     "flag": "it will come with the analysis annotations",
-    "about": "it will come with the analysis annotations",
     "around": "it will come with the analysis annotations",
 }
 HAS_VALUES: tuple[str, ...] = ("attachment", "media")
@@ -103,6 +105,13 @@ class Recipient:
     """to: (To, Cc and Bcc), cc: or bcc: an email was addressed to this person."""
 
     roles: tuple[str, ...]
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """The message mentions this person or name (see ``dossier.store.annotations``)."""
+
     name: str
 
 
@@ -156,7 +165,9 @@ class Or:
 
 
 Node: TypeAlias = (
-    Text | From | In | Recipient | Subject | Dkim | After | Before | Kind | Has | Not | And | Or
+    (Text | From | In | Recipient | About | Subject | Dkim | After | Before | Kind | Has | Not)
+    | And
+    | Or
 )
 
 
@@ -294,6 +305,8 @@ def operator(name: str, value: str) -> Node:
         return Recipient(("to", "cc", "bcc") if name == "to" else (name,), value)
     if name == "subject":
         return Subject(value)
+    if name == "about":
+        return About(value)
     if name == "dkim":
         if value.lower() not in DKIM_VALUES:
             raise QueryError(f"Unknown dkim:{value}.", hint=_EXAMPLES["dkim"])
@@ -320,6 +333,7 @@ _EXAMPLES = {
     "cc": "Name a Cc recipient, e.g. cc:maria.",
     "bcc": "Name a Bcc recipient, e.g. bcc:maria.",
     "subject": 'Words of the subject, e.g. subject:budget or subject:"exit poll".',
+    "about": 'Name who is talked about, e.g. about:brandt or about:"Leo Brandt".',
     "dkim": f"Use one of: {', '.join('dkim:' + v for v in DKIM_VALUES)}.",
     "after": _DATE_HINT,
     "before": _DATE_HINT,

@@ -49,7 +49,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dossier.errors import QueryError
+from dossier.store.annotations import about_condition
 from dossier.store.query import (
+    About,
     After,
     And,
     Before,
@@ -309,6 +311,10 @@ class _Compiler:
                 if ids
                 else "0"
             )
+        if isinstance(node, About):
+            sql, params = about_condition(self.conn, node.name)
+            self.params.extend(params)
+            return sql
         if isinstance(node, Subject):
             self.params.append(squash(node.text))
             return "m.id IN (SELECT message_id FROM emails WHERE dossier_contains(subject, ?, ''))"
