@@ -33,7 +33,7 @@ def analyse() -> None:
     help="Look only for the names of the case's persons (no named-entity model).",
 )
 def analyse_mentions(case: Path, no_ner: bool) -> None:
-    """Find where persons are mentioned, and names of people who never write."""
+    """Find mentions of persons, and of people who never write."""
     with Case.open(case) as opened:
         run = find_mentions(opened, ner=not no_ner, progress=_Bar())
     click.echo(f"Read {run.messages} messages.")
