@@ -67,7 +67,14 @@ def write(graph: Graph, path: Path, title: str) -> None:
 
 def render(graph: Graph, path: Path, title: str) -> None:
     """A picture of the most connected people, drawn offline."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise DossierError(
+            "Drawing pictures needs matplotlib, which is not installed.",
+            hint="install it with: pip install 'dossier[pictures]' — or write a .gexf or "
+            ".graphml file (no extra needed) and open it in Gephi",
+        ) from None
 
     matplotlib.use("Agg")  # no display, no window: files only
     import matplotlib.pyplot as plt
