@@ -244,3 +244,35 @@ def test_enron_new_text_drops_original_message_chain() -> None:
     mail = read_email((CORPUS / "enron/maildir/lay-k/inbox/661").read_bytes())
     assert "-----Original Message-----" in mail.text
     assert mail.new_text == "This one brings tears to my eyes."
+
+
+_INNER = (
+    "From: Ann <ann@example.org>\r\nTo: Bob <bob@example.org>\r\nSubject: the plan\r\n"
+    "Message-ID: <inner@example.org>\r\n\r\nMove the organisers.\r\n"
+)
+
+
+def _carrier(inner: str) -> bytes:
+    return (
+        "From: Bob <bob@example.org>\r\nTo: Cy <cy@example.org>\r\nSubject: Fwd: the plan\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--b--\r\n"
+    ).encode()
+
+
+def test_an_attached_email_keeps_its_own_bytes_with_crlf_line_ends() -> None:
+    raw = _carrier(_INNER)
+    mail = read_email(raw)
+    assert len(mail.nested) == 1
+    assert mail.nested[0] in raw  # the very bytes of the original, CRLF and all
+    assert mail.nested[0].startswith(b"From: Ann") and b"\r\n" in mail.nested[0]
+    assert not any("wrote it out again" in issue for issue in mail.issues)
+
+
+def test_an_attached_email_that_cannot_be_kept_as_it_was_is_flagged() -> None:
+    # Written out again, a folded header loses the space before its fold.
+    rewritten = _INNER.replace("Subject: the plan", "Subject: the plan \r\n\tfor Thursday")
+    mail = read_email(_carrier(rewritten))
+    assert mail.nested[0] not in _carrier(rewritten)
+    assert any("wrote it out again" in issue for issue in mail.issues)

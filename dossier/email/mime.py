@@ -34,6 +34,7 @@ class Found:
     nested: list[bytes] = field(default_factory=list)
     issues: list[str] = field(default_factory=list)
     tnef_text: list[str] = field(default_factory=list)
+    raw: bytes = b""  # the whole message as read, to find attached emails' own bytes in
     count: int = 0
     decoded: int = 0
     stopped: bool = False
@@ -46,8 +47,8 @@ _KNOWN_CTE = {"7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencod
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-def walk(message: Message, limits: Limits) -> Found:
-    found = Found()
+def walk(message: Message, limits: Limits, raw: bytes = b"") -> Found:
+    found = Found(raw=raw)
     _visit(message, 0, limits, found)
     return found
 
@@ -163,10 +164,28 @@ def _message_bytes(child: object, found: Found) -> bytes:
     if not isinstance(child, Message):
         return b""
     try:
-        return child.as_bytes(policy=compat32)
+        written = child.as_bytes(policy=compat32)
     except Exception as exc:  # RecursionError on absurd nesting, encoding trouble
         found.issues.append(f"An embedded message could not be written out ({exc!r}).")
         return b""
+    return _as_in_original(written, found)
+
+
+def _as_in_original(written: bytes, found: Found) -> bytes:
+    """The attached email's bytes as they stand in the message that carries it. The parser
+    hands back a parsed message, which is written out again: that is the original when it
+    can be found in the carrier as it is (or with the carrier's CRLF line ends); otherwise
+    the copy is said to be a rewrite, so nobody takes it for the original bytes."""
+    if not found.raw or found.raw.find(written) >= 0:
+        return written
+    crlf = written.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if found.raw.find(crlf) >= 0:
+        return crlf
+    found.issues.append(
+        "An attached email is kept as Python's email package wrote it out again: its bytes "
+        "may differ from the original ones, which are inside this email's own bytes."
+    )
+    return written
 
 
 def _tnef(data: bytes, filename: str, ctype: str, found: Found) -> None:

@@ -49,7 +49,7 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
     decoded = tuple((name, headers.decode_words(text, name, issues)) for name, text in texts)
     keyed = [(name.lower(), text) for name, text in texts]
     first = _first_values(keyed, issues)
-    found = mime.walk(message, limits)
+    found = mime.walk(message, limits, raw)
     issues.extend(found.issues)
     text, html = _bodies(found)
     date_text = first.get("date", "")
