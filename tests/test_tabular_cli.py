@@ -191,3 +191,10 @@ def test_media_beside_a_table_are_its_attachments(case: Path, dossier, tmp_path:
     assert "2 attachment(s)" in result.err and "Not recognised" not in result.err
     (hit,) = json.loads(dossier("search", case, "has:attachment", "--json").out)
     assert all(a["sha256"] for a in hit["attachments"])
+
+
+def test_a_table_given_without_a_format_says_how_to_read_it(case: Path, dossier) -> None:
+    result = dossier("ingest", case, REPORT)
+    assert result.code == 0
+    assert "--format csv and a column mapping" in result.err
+    assert [s["status"] for s in stored(dossier, case)] == ["unrecognised"]

@@ -416,4 +416,15 @@ def _why_unrecognised(head: bytes, name: str) -> str:
         return "the file is empty"
     if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "a binary file, not a chat export Dossier reads (kept in the case as it is)"
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension in _TABLE_EXTENSIONS:
+        return (
+            "a table, kept in the case as it is; to read its rows as messages, ingest it "
+            f"again with --format {'jsonl' if extension in ('jsonl', 'ndjson') else 'csv'} "
+            "and a column mapping (see docs/tabular.md; --dry-run shows the first rows)"
+        )
     return "not a chat export Dossier recognises (kept in the case as it is)"
+
+
+# Tables any tool may have written: read only with a mapping the user gives.
+_TABLE_EXTENSIONS = frozenset({"csv", "tsv", "jsonl", "ndjson"})
