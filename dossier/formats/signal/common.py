@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import Any
 
 from dossier.formats.base import ParseOptions
 
@@ -44,3 +45,17 @@ def reactions_in(text: str) -> tuple[tuple[str, str], ...]:
         if sep and who and emoji:
             pairs.append((emoji, who))
     return tuple(pairs)
+
+
+def file_names(value: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The attachment names in a JSON list of attachment objects: the first of ``keys`` each
+    object has as text (exports name the field differently)."""
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for entry in value:
+        if isinstance(entry, dict):
+            name = next((entry[k] for k in keys if isinstance(entry.get(k), str) and entry[k]), "")
+            if name:
+                names.append(name)
+    return tuple(names)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
-from dossier.formats.signal.common import DEFAULT_TITLE
+from dossier.formats.signal.common import DEFAULT_TITLE, file_names
 from dossier.formats.signal.lines import UTF8_BOM, Line, NotAMessage, Prefixed, json_line_records
 from dossier.model import ChatDetails, MessageRecord, ParseRecord, SourceFact
 
@@ -92,7 +92,7 @@ def _message(item: Any, title: str, line: Line, start: int, end: int) -> Message
         line_end=line.number,
         byte_start=start,
         byte_end=end,
-        attachments=_attachments(item.get("attachments")),
+        attachments=file_names(item.get("attachments"), ("fileName", "path")),
         edited=_edits(item) > 1,
         sent_utc=sent,
         details=_details(item, stamp, account),
@@ -122,18 +122,6 @@ def _kind(item: dict[str, Any], body: str) -> str:
     if not body.strip() and (item.get("attachments") or item.get("sticker")):
         return "media"
     return "text"
-
-
-def _attachments(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    names = []
-    for entry in value:
-        if isinstance(entry, dict):
-            name = entry.get("fileName") or entry.get("path")
-            if isinstance(name, str) and name:
-                names.append(name)
-    return tuple(names)
 
 
 def _edits(item: dict[str, Any]) -> int:

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from dossier.formats.base import ParseOptions
-from dossier.formats.signal.common import chat_title
+from dossier.formats.signal.common import chat_title, file_names
 from dossier.formats.signal.lines import Line, NotAMessage, Prefixed, json_line_records
 from dossier.model import ChatDetails, MessageRecord, ParseRecord, SourceFact
 
@@ -52,7 +52,7 @@ def _message(item: Any, title: str, line: Line, start: int, end: int) -> Message
     if local.tzinfo is not None:  # sigexport writes wall-clock time; keep the reading as written
         local = local.replace(tzinfo=None)
     body = _text(item.get("body"))
-    attachments = _attachments(item.get("attachments"))
+    attachments = file_names(item.get("attachments"), ("name", "fileName", "path"))
     edits: list[Any] = item["edits"] if isinstance(item.get("edits"), list) else []
     return MessageRecord(
         conversation=title,
@@ -74,18 +74,6 @@ def _message(item: Any, title: str, line: Line, start: int, end: int) -> Message
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
-
-
-def _attachments(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    names = []
-    for entry in value:
-        if isinstance(entry, dict):
-            name = entry.get("name") or entry.get("fileName") or entry.get("path")
-            if isinstance(name, str) and name:
-                names.append(name)
-    return tuple(names)
 
 
 def _kind(item: dict[str, Any], body: str, attachments: tuple[str, ...]) -> str:
