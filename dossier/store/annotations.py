@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from dossier.errors import QueryError
+from dossier.store.rowdicts import dict_rows
 
 # A mention row as the analysis hands it over:
 # (message_id, span_start, span_end, person_id or None, value, confidence).
@@ -106,7 +107,8 @@ class AnnotationRows:
 
     def mention_rows(self) -> list[dict[str, Any]]:
         """Every mention with its message, author and the person meant (if resolved)."""
-        cur = self.conn.execute(
+        return dict_rows(
+            self.conn,
             "SELECT a.id, a.message_id, m.uid, m.sent_at, m.conversation_id, c.title,"
             " a.span_start, a.span_end, a.person_id, p.name AS person_name, a.value, a.method,"
             " a.confidence, ai.person_id AS author_id, ap.name AS author_name"
@@ -115,10 +117,8 @@ class AnnotationRows:
             " LEFT JOIN persons p ON p.id = a.person_id"
             " LEFT JOIN identities ai ON ai.id = m.sender_id"
             " LEFT JOIN persons ap ON ap.id = ai.person_id"
-            " WHERE a.kind = 'mention' ORDER BY m.sent_at, a.message_id, a.span_start"
+            " WHERE a.kind = 'mention' ORDER BY m.sent_at, a.message_id, a.span_start",
         )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
 
 
 # --- about: in search ----------------------------------------------------------------------

@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from dossier.store.rowdicts import dict_row
+
 
 class ChatDetailRows:
     conn: sqlite3.Connection
@@ -67,16 +69,14 @@ class ChatDetailRows:
         )
 
     def message_details(self, message_id: int) -> dict[str, Any] | None:
-        cur = self.conn.execute(
+        found = dict_row(
+            self.conn,
             "SELECT d.*, r.uid AS reply_to_uid FROM message_details d"
             " LEFT JOIN messages r ON r.id = d.reply_to_id WHERE d.message_id = ?",
             (message_id,),
         )
-        cur.row_factory = sqlite3.Row
-        row = cur.fetchone()
-        if row is None:
+        if found is None:
             return None
-        found = dict(row)
         for key in ("reactions", "mentions", "structure"):
             if found[key] is not None:
                 found[key] = json.loads(found[key])

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dossier.store.rowdicts import dict_row
+
 MessageRow = tuple[Any, ...]
 
 _INSERT_MESSAGE = (
@@ -230,16 +232,14 @@ class EmailRows:
 
     def email_details(self, message_id: int) -> dict[str, Any] | None:
         """The email facts of a message (subject, ids, folder, DKIM) with its recipients."""
-        cur = self.conn.execute(
+        details = dict_row(
+            self.conn,
             "SELECT subject, header_message_id, in_reply_to, refs, folder, item, dkim,"
             " dkim_detail, parent_id FROM emails WHERE message_id = ?",
             (message_id,),
         )
-        cur.row_factory = sqlite3.Row
-        row = cur.fetchone()
-        if row is None:
+        if details is None:
             return None
-        details = dict(row)
         details["recipients"] = [
             {"role": role, "address": value, "name": name}
             for role, value, name in self.conn.execute(

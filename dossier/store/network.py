@@ -10,6 +10,8 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from dossier.store.rowdicts import dict_rows
+
 _SENDER_PERSON = "JOIN identities si ON si.id = m.sender_id"
 _WHEN = "(? IS NULL OR m.sent_at >= ?) AND (? IS NULL OR m.sent_at < ?)"
 
@@ -23,16 +25,15 @@ class NetworkRows:
 
     def graph_persons(self) -> list[dict[str, Any]]:
         """Every person: name, role, public flag, labels, how many messages they wrote."""
-        cur = self.conn.execute(
+        return dict_rows(
+            self.conn,
             "SELECT p.id, p.name, p.role, p.public_figure,"
             " (SELECT group_concat(label, ';') FROM (SELECT label FROM person_labels l"
             "   WHERE l.person_id = p.id ORDER BY label)) AS labels,"
             " (SELECT count(*) FROM messages m JOIN identities i ON i.id = m.sender_id"
             "   WHERE i.person_id = p.id) AS messages"
-            " FROM persons p ORDER BY p.id"
+            " FROM persons p ORDER BY p.id",
         )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
 
     def email_addressing(
         self, since: int | None, until: int | None

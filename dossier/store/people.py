@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from dossier.store.rowdicts import dict_rows
+
 PERSON_FIELDS = ("name", "role", "public_figure", "notes", "confirmed")
 
 
@@ -176,7 +178,8 @@ class PeopleRows:
 
     def person_links(self, person_id: int) -> list[dict[str, Any]]:
         """Why this person's identities are one person: the recorded links, oldest first."""
-        cur = self.conn.execute(
+        return dict_rows(
+            self.conn,
             "SELECT l.reason, l.evidence, l.created_at, a.value AS a_value,"
             " a.context AS a_context, b.value AS b_value, b.context AS b_context"
             " FROM identity_links l JOIN identities a ON a.id = l.identity_a"
@@ -184,8 +187,6 @@ class PeopleRows:
             " WHERE a.person_id = ?1 OR b.person_id = ?1 ORDER BY l.id",
             (person_id,),
         )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
 
     def persons_rejected_with(self, person_id: int) -> list[int]:
         """The persons the user said this one is not."""

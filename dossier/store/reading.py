@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from dossier.store.rowdicts import dict_rows
+
 
 class Reading:
     conn: sqlite3.Connection
@@ -16,13 +18,12 @@ class Reading:
         return dict(cur.fetchone())
 
     def list_conversations(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute(
+        return dict_rows(
+            self.conn,
             "SELECT c.*, count(m.id) AS message_count, min(m.sent_at) AS first_at,"
             " max(m.sent_at) AS last_at FROM conversations c"
-            " LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id"
+            " LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id ORDER BY c.id",
         )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
 
     def message_ids_by_uid_prefix(self, prefix: str, exact: bool = False) -> list[int]:
         """Messages whose uid starts with ``prefix`` (at most 3), or is it, when ``exact``."""

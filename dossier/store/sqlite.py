@@ -22,6 +22,7 @@ from dossier.store.email_rows import EmailRows
 from dossier.store.network import NetworkRows
 from dossier.store.people import PeopleRows
 from dossier.store.reading import Reading
+from dossier.store.rowdicts import dict_rows
 from dossier.store.schema import migrate
 from dossier.textnorm import match_hash
 
@@ -91,9 +92,7 @@ class SqliteStore(
             yield
             self.index_pending()
         except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._identity_cache.clear()
-            self._unindexed_from = None
+            self._roll_back()
             raise
         self.conn.execute("COMMIT")
 
@@ -107,13 +106,17 @@ class SqliteStore(
             yield
             self.index_pending()
         except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._identity_cache.clear()
-            self._unindexed_from = None
+            self._roll_back()
             raise
         finally:
             self._batch_started = None
         self.conn.execute("COMMIT")
+
+    def _roll_back(self) -> None:
+        """Undo the open transaction and forget what the caches learned inside it."""
+        self.conn.execute("ROLLBACK")
+        self._identity_cache.clear()
+        self._unindexed_from = None
 
     def checkpoint(self) -> None:
         """Commit the batch so far if it is older than BATCH_SECONDS (between files only)."""
@@ -189,15 +192,14 @@ class SqliteStore(
         return len(rows)
 
     def list_sources(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute(
+        sources = dict_rows(
+            self.conn,
             "SELECT s.*, p.name AS parent_name,"
             " (SELECT group_concat(DISTINCT c.custodian) FROM custody c"
             "   WHERE c.source_id = s.id) AS custodians,"
             " (SELECT min(c.path) FROM custody c WHERE c.source_id = s.id) AS path"
-            " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id ORDER BY s.id"
+            " FROM sources s LEFT JOIN sources p ON p.id = s.parent_id ORDER BY s.id",
         )
-        cur.row_factory = sqlite3.Row
-        sources = [dict(row) for row in cur]
         facts: dict[int, dict[str, str]] = {}
         for source_id, key, value in self.conn.execute("SELECT * FROM source_facts"):
             facts.setdefault(source_id, {})[key] = value
@@ -214,22 +216,17 @@ class SqliteStore(
         if source_id is not None:
             sql += " WHERE i.source_id = ?"
             params = (source_id,)
-        cur = self.conn.execute(sql + " ORDER BY i.source_id, i.id", params)
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
+        return dict_rows(self.conn, sql + " ORDER BY i.source_id, i.id", params)
 
     def failed_sources(self) -> list[dict[str, Any]]:
-        cur = self.conn.execute(
+        return dict_rows(
+            self.conn,
             "SELECT s.*, (SELECT min(path) FROM custody c WHERE c.source_id = s.id) AS path"
-            " FROM sources s WHERE s.status IN ('failed', 'unrecognised') ORDER BY s.id"
+            " FROM sources s WHERE s.status IN ('failed', 'unrecognised') ORDER BY s.id",
         )
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
 
     def child_sources(self, parent_id: int) -> list[dict[str, Any]]:
-        cur = self.conn.execute("SELECT * FROM sources WHERE parent_id = ?", (parent_id,))
-        cur.row_factory = sqlite3.Row
-        return [dict(row) for row in cur]
+        return dict_rows(self.conn, "SELECT * FROM sources WHERE parent_id = ?", (parent_id,))
 
     def source(self, source_id: int) -> dict[str, Any]:
         cur = self.conn.execute("SELECT * FROM sources WHERE id = ?", (source_id,))
