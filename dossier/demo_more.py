@@ -36,19 +36,36 @@ Thanks. Leo Brandt will ask why; tell him the numbers decided it.
 """
 
 SLACK_USERS = [
-    {"id": "U01MARIA", "name": "maria", "real_name": "Maria Lopez",
-     "profile": {"real_name": "Maria Lopez", "display_name": "Maria"}},
-    {"id": "U02PRIYA", "name": "priya", "real_name": "Priya Shah",
-     "profile": {"real_name": "Priya Shah", "display_name": "Priya"}},
+    {
+        "id": "U01MARIA",
+        "name": "maria",
+        "real_name": "Maria Lopez",
+        "profile": {"real_name": "Maria Lopez", "display_name": "Maria"},
+    },
+    {
+        "id": "U02PRIYA",
+        "name": "priya",
+        "real_name": "Priya Shah",
+        "profile": {"real_name": "Priya Shah", "display_name": "Priya"},
+    },
 ]
 SLACK_CHANNELS = [{"id": "C01ORG", "name": "organisers", "members": ["U01MARIA", "U02PRIYA"]}]
 SLACK_DAY = [
-    {"type": "message", "user": "U02PRIYA", "ts": "1716454800.000100",
-     "text": "<@U01MARIA> where are the Eastfield organisers going?"},
-    {"type": "message", "user": "U01MARIA", "ts": "1716455100.000200",
-     "thread_ts": "1716454800.000100", "parent_user_id": "U02PRIYA",
-     "text": "Hallam's wards. Numbers decided it.",
-     "reactions": [{"name": "eyes", "users": ["U02PRIYA"], "count": 1}]},
+    {
+        "type": "message",
+        "user": "U02PRIYA",
+        "ts": "1716454800.000100",
+        "text": "<@U01MARIA> where are the Eastfield organisers going?",
+    },
+    {
+        "type": "message",
+        "user": "U01MARIA",
+        "ts": "1716455100.000200",
+        "thread_ts": "1716454800.000100",
+        "parent_user_id": "U02PRIYA",
+        "text": "Hallam's wards. Numbers decided it.",
+        "reactions": [{"name": "eyes", "users": ["U02PRIYA"], "count": 1}],
+    },
 ]
 
 TELEGRAM = {
@@ -56,13 +73,25 @@ TELEGRAM = {
     "type": "public_supergroup",
     "id": 1987654321,
     "messages": [
-        {"id": 11, "type": "message", "date": "2024-05-23T20:10:00",
-         "date_unixtime": "1716491400", "from": "Sam Okafor", "from_id": "user5550101",
-         "text": "We knocked on 900 doors in Eastfield. Where were the organisers?"},
-        {"id": 12, "type": "message", "date": "2024-05-23T20:12:00",
-         "date_unixtime": "1716491520", "from": "Priya Shah", "from_id": "user5550202",
-         "reply_to_message_id": 11,
-         "text": ["Moved to Hallam's wards, ", {"type": "bold", "text": "not my call"}, "."]},
+        {
+            "id": 11,
+            "type": "message",
+            "date": "2024-05-23T20:10:00",
+            "date_unixtime": "1716491400",
+            "from": "Sam Okafor",
+            "from_id": "user5550101",
+            "text": "We knocked on 900 doors in Eastfield. Where were the organisers?",
+        },
+        {
+            "id": 12,
+            "type": "message",
+            "date": "2024-05-23T20:12:00",
+            "date_unixtime": "1716491520",
+            "from": "Priya Shah",
+            "from_id": "user5550202",
+            "reply_to_message_id": 11,
+            "text": ["Moved to Hallam's wards, ", {"type": "bold", "text": "not my call"}, "."],
+        },
     ],
 }
 

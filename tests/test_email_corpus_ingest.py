@@ -102,9 +102,7 @@ def test_outlook_files_through_ingest(tmp_path: Path) -> None:
         [fixtures / "ingest-file" / "testPST.pst", fixtures / "msg-extractor" / "unicode.msg"],
     )
     assert summary.failed == []
-    items = case.store.conn.execute(
-        "SELECT folder FROM emails WHERE item IS NOT NULL"
-    ).fetchall()
+    items = case.store.conn.execute("SELECT folder FROM emails WHERE item IS NOT NULL").fetchall()
     assert len(items) == 6  # the PST's six messages, each with its folder path and item id
     assert all(folder for (folder,) in items)
     assert case.store.conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 7

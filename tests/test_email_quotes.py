@@ -115,3 +115,26 @@ def test_enron_chains_never_leak_into_new_text() -> None:
 
 def test_separator_glued_to_a_line() -> None:
     assert new_text("Sound.-----Original Message-----\nFrom: A\nSent: B\n\nOld") == "Sound."
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        # Any whitespace and any letter case the patterns accept, within a line.
+        ("Yes.\n\u2003From:\u2003 Ann\nSent: Monday\n\nold", "Yes."),
+        ("Yes.\nON\tMonday, Ann\nWROTE:\n> old", "Yes."),
+        ("Yes.\n\u00a0Ann Smith wrote:\u00a0\n> old", "Yes."),
+        ("Yes.\n\t----- forwarded MESSAGE -----\nold", "Yes."),
+        ("Yes.\nAnn Doe\n01/02/2001 08:41 AM\n\u2002To: Bob\nold", "Yes."),
+        ("Yes.\n--\nAnn", "Yes."),
+        ("Yes.\n\u2003sent from my phone", "Yes."),
+        # Lines that look a little like those, and are the sender's own words.
+        (
+            "Fares: 1/2 off\nOn sale now\nFrom the shop: hello",
+            "Fares: 1/2 off\nOn sale now\nFrom the shop: hello",
+        ),
+        ("We wrote the plan:\nnext steps", "We wrote the plan:\nnext steps"),
+    ],
+)
+def test_cut_lines_found_whatever_their_spacing(body: str, kept: str) -> None:
+    assert new_text(body) == kept

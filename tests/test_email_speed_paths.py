@@ -360,3 +360,66 @@ def test_a_worker_that_dies_leaves_its_files_to_the_writer(tmp_path: Path) -> No
         assert found[-1] is None
     finally:
         workers.close()
+
+
+def mixed_folder(root: Path) -> Path:
+    """A mail folder that also holds a chat export with a photo it names, a zip of one email,
+    a binary file, and a big email (read by the writer, not the workers)."""
+    import zipfile
+
+    folder = mail_folder(root)
+    (folder / "WhatsApp Chat with Union.txt").write_text(
+        "14/05/2024, 09:00 - Ann: IMG-20240514-WA0001.jpg (file attached)\n"
+        "14/05/2024, 09:01 - Bob: seen it\n",
+        "utf-8",
+    )
+    (folder / "IMG-20240514-WA0001.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    (folder / "notes.bin").write_bytes(b"\x00\x01binary\x00" * 20)
+    with zipfile.ZipFile(folder / "forwarded.zip", "w") as archive:
+        archive.writestr("inside.eml", email(40))
+    (folder / "41.").write_text(email(41, body="long line " * 5000 + "\n"), "utf-8")
+    return folder
+
+
+def test_files_recognised_by_the_workers_are_stored_as_the_writer_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers say what each file is (email, chat, archive, nothing); the case is the same
+    as when the writer recognises every file itself: same rows, same order, same summary."""
+    from dossier.ingest import prefetch
+
+    monkeypatch.setattr(prefetch, "MAX_BYTES", 20_000)  # 41. is left to the writer
+    folder = mixed_folder(tmp_path)
+    usual, usual_summary = ingest_into(tmp_path / "usual", [folder], monkeypatch, batched=False)
+    fast, fast_summary = ingest_into(tmp_path / "fast", [folder], monkeypatch, batched=True)
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
+    # Beside a chat export, the files no format reads are the chat's attachments.
+    assert fast_summary.chats == 1 and fast_summary.attachments == 3  # photo, notes.bin, 30.
+    statuses = {Path(row[0]).name: row[1:] for row in _sources(tmp_path / "fast")}
+    assert statuses["IMG-20240514-WA0001.jpg"] == ("attachment", "stored")
+    assert statuses["forwarded.zip"][1] == "ok" and statuses["inside.eml"] == ("messages", "ok")
+    assert statuses["41."] == ("messages", "ok")
+
+
+def _sources(case_root: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(case_root / "case.sqlite") as conn:
+        return list(conn.execute("SELECT name, role, status FROM sources ORDER BY id"))
+
+
+def test_a_format_named_for_all_files_is_applied_by_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--format eml: the workers take each file as an email just as the writer would."""
+    folder = mail_folder(tmp_path)
+    found = []
+    for name, min_files in (("usual", 10**9), ("fast", 1)):
+        monkeypatch.setattr(files_module, "PREFETCH_MIN_FILES", min_files)
+        with Case.create(tmp_path / name, title=None, tz="UTC") as case:
+            summary = ingest(case, [folder], IngestOptions(format="eml"))
+            found.append((case_rows(case.store), summary))
+    (usual, usual_summary), (fast, fast_summary) = found
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
+    assert fast_summary.mailboxes == 34 and fast_summary.messages_new == 31
+    assert [Path(label).name for label, _ in fast_summary.unrecognised] == ["30."]

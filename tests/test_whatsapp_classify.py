@@ -18,11 +18,42 @@ def test_system_text_matches_the_one_regex_it_replaces() -> None:
         "(?:" + "|".join(p for p in L.SYSTEM_PATTERNS if not p.startswith(".*")) + ")",
         re.IGNORECASE,
     )
-    words = ("added", "ADDED", "left", "a ajouté", "hat", "die gruppe", "verlassen",
-             "hinzugefügt", "\u017f", "\u212a", "\u0130", "\u0131", "Σ", "messages", "are",
-             "end-to-end", "encrypt", "you", "created", "group", "\u200e", "é", "😂",
-             "changed to", "+44 7700", "joined using this group's invite link", "Bob", "\r",
-             "\t", " ", "you're now an admin", "ha aggiunto", "\n", "removed")
+    words = (
+        "added",
+        "ADDED",
+        "left",
+        "a ajouté",
+        "hat",
+        "die gruppe",
+        "verlassen",
+        "hinzugefügt",
+        "\u017f",
+        "\u212a",
+        "\u0130",
+        "\u0131",
+        "Σ",
+        "messages",
+        "are",
+        "end-to-end",
+        "encrypt",
+        "you",
+        "created",
+        "group",
+        "\u200e",
+        "é",
+        "😂",
+        "changed to",
+        "+44 7700",
+        "joined using this group's invite link",
+        "Bob",
+        "\r",
+        "\t",
+        " ",
+        "you're now an admin",
+        "ha aggiunto",
+        "\n",
+        "removed",
+    )
     rng = random.Random(3)
     hits = 0
     for _ in range(20000):
@@ -43,9 +74,15 @@ def test_system_text_ignores_case_exactly_beyond_ascii() -> None:
     letters = {ch for p in L.SYSTEM_PATTERNS for ch in p}
     cased = {x for ch in letters for x in (ch.upper(), ch.lower(), ch.title()) if len(x) == 1}
     sample = {chr(c) for c in range(0x80, 0x30000, 37) if not 0xD800 <= c < 0xE000}
-    templates = ("Bob a{}ded Carol 😂", "Bob {}dded Carol", "Messages and calls are end-to-end "
-                 "encr{}pted 👍", "{}ou were added", "Bob hat die Gruppe verlassen{}",
-                 "Eve a rejoint ce groupe via {}", "Ana sal{}ó del grupo")
+    templates = (
+        "Bob a{}ded Carol 😂",
+        "Bob {}dded Carol",
+        "Messages and calls are end-to-end encr{}pted 👍",
+        "{}ou were added",
+        "Bob hat die Gruppe verlassen{}",
+        "Eve a rejoint ce groupe via {}",
+        "Ana sal{}ó del grupo",
+    )
     for ch in sorted(odd | letters | cased | sample):
         for template in templates:
             text = template.format(ch)
@@ -60,14 +97,34 @@ def test_plain_lines_only_vouches_for_what_split_calls_text() -> None:
 
     emitter = Emitter("chat.txt", ParseOptions(), 0, len, 1, TextStats())
     emitter.known.add("Bob")
-    pieces = ("hello", " ", "\t", "\r", "\u200e", "<", ">", ")", "(file attached)", "<attached>",
-              "<Media omitted>", "Messages and calls are end-to-end encrypted", "POLL:",
-              "location: x", "<this message was edited>", "you were added", "😂", "é", "x.jpg")
+    pieces = (
+        "hello",
+        " ",
+        "\t",
+        "\r",
+        "\u200e",
+        "<",
+        ">",
+        ")",
+        "(file attached)",
+        "<attached>",
+        "<Media omitted>",
+        "Messages and calls are end-to-end encrypted",
+        "POLL:",
+        "location: x",
+        "<this message was edited>",
+        "you were added",
+        "😂",
+        "é",
+        "x.jpg",
+    )
     rng = random.Random(12)
     vouched = 0
     for _ in range(20000):
-        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
-                 for _ in range(rng.randint(2, 3))]
+        lines = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+            for _ in range(rng.randint(2, 3))
+        ]
         body = rng.choice(("\n", "\r\n")).join(lines)
         if "\n" in body[1:-1] and C.plain_lines(body):
             vouched += 1

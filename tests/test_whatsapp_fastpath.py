@@ -77,8 +77,12 @@ def _all_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> list[list[ParseRe
 @pytest.mark.parametrize("chunk", [300, 4096, 64 * 1024])
 @pytest.mark.parametrize(
     ("seed", "crlf", "bad", "bom"),
-    [(1, False, False, False), (2, True, False, False), (3, False, True, False),
-     (4, False, False, True)],
+    [
+        (1, False, False, False),
+        (2, True, False, False),
+        (3, False, True, False),
+        (4, False, False, True),
+    ],
 )
 def test_fast_path_matches_general_path(
     monkeypatch: pytest.MonkeyPatch, chunk: int, seed: int, crlf: bool, bad: bool, bom: bool
@@ -201,8 +205,10 @@ MULTI = (
 def test_multi_line_bodies_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(decode, "CHUNK_BYTES", 4096)
     rng = random.Random(10)
-    known = "\n".join(f"13/03/2023, 10:{i:02d} - {n}: hi" for i, n in enumerate(
-        ("Alice", "Bob", "Carol Dawson", "Dave", "Émile", "Zoë Ng")))
+    known = "\n".join(
+        f"13/03/2023, 10:{i:02d} - {n}: hi"
+        for i, n in enumerate(("Alice", "Bob", "Carol Dawson", "Dave", "Émile", "Zoë Ng"))
+    )
     rows = [f"13/03/2023, 11:{i % 60:02d} - {rng.choice(MULTI)}" for i in range(600)]
     rows = [r.replace("11:", f"{11 + i // 60}:", 1) for i, r in enumerate(rows)]
     data = (known + "\n" + "\n".join(rows) + "\n").encode("utf-8")
@@ -235,8 +241,9 @@ def _header_like(rng: random.Random) -> str:
     """A header line in one of the shapes WhatsApp writes, now and then mutated."""
     inv = INVISIBLE
     sep = rng.choice(["/", ".", "-", ". "])
-    date = sep.join(str(rng.choice([rng.randint(1, 31), rng.randint(1, 2999)]))
-                    for _ in range(3)) + rng.choice(["", "."])
+    date = sep.join(
+        str(rng.choice([rng.randint(1, 31), rng.randint(1, 2999)])) for _ in range(3)
+    ) + rng.choice(["", "."])
     tm = f"{rng.randint(0, 25)}{rng.choice(':.')}{rng.randint(0, 59):02d}"
     tm += rng.choice(["", f":{rng.randint(0, 59):02d}"])
     tm += rng.choice(["", "", " AM", "pm", "\u00a0a.m.", "\u202fp. m.", " P.M"])
@@ -269,7 +276,10 @@ def test_bytes_and_text_header_regexes_agree() -> None:
         matched += 1
         for g in range(1, 9):
             s, e = ms.span(g)
-            want = (-1, -1) if s < 0 else (
-                1 + len(line[:s].encode("utf-8")), 1 + len(line[:e].encode("utf-8")))
+            want = (
+                (-1, -1)
+                if s < 0
+                else (1 + len(line[:s].encode("utf-8")), 1 + len(line[:e].encode("utf-8")))
+            )
             assert mb.span(g) == want, (line, g)
     assert matched > 5000

@@ -117,7 +117,15 @@ def test_twelve_hour_spellings() -> None:
     p = fixture("twelve_hour_spellings.txt")
     times = [(m.local_time.hour, m.local_time.minute) for m in p.messages]
     assert times == [
-        (13, 5), (13, 6), (13, 7), (13, 8), (13, 9), (13, 10), (0, 11), (12, 12), (23, 59),
+        (13, 5),
+        (13, 6),
+        (13, 7),
+        (13, 8),
+        (13, 9),
+        (13, 10),
+        (0, 11),
+        (12, 12),
+        (23, 59),
         (0, 4),
     ]
     flags = [m.time_flags for m in p.messages]
@@ -218,12 +226,16 @@ def test_system_lines_with_colons_and_known_authors() -> None:
     data = (
         b"13/01/2024, 09:00 - Alice: hi\n"
         b"13/01/2024, 09:01 - Bob changed the group description: now with a colon\n"
-        b"13/01/2024, 09:02 - Alice created group \"Plan: B\"\n"
-        b"13/01/2024, 09:03 - Alice: Plan: B is \"fine\"\n"
+        b'13/01/2024, 09:02 - Alice created group "Plan: B"\n'
+        b'13/01/2024, 09:03 - Alice: Plan: B is "fine"\n'
         b"13/01/2024, 09:04 - You were added\n"
     )
     p = parse_bytes(data)
     assert [(m.sender, m.kind) for m in p.messages] == [
-        ("Alice", "text"), (None, "system"), (None, "system"), ("Alice", "text"), (None, "system"),
+        ("Alice", "text"),
+        (None, "system"),
+        (None, "system"),
+        ("Alice", "text"),
+        (None, "system"),
     ]
     assert p.messages[3].body == 'Plan: B is "fine"'

@@ -130,9 +130,7 @@ def _item_of(email: dict[str, Any] | None, details: dict[str, Any] | None) -> st
 def _place(copy: MessageCopy, item: str | None) -> str:
     """Where in its file a copy was read: lines and bytes, or the Outlook item."""
     if copy.line_start or copy.line_end:
-        return (
-            f"lines {copy.line_start}-{copy.line_end}, bytes {copy.byte_start}-{copy.byte_end}"
-        )
+        return f"lines {copy.line_start}-{copy.line_end}, bytes {copy.byte_start}-{copy.byte_end}"
     if item:
         return f"item {item}"
     return f"an item of the file (bytes {copy.byte_start}-{copy.byte_end} hold the whole file)"

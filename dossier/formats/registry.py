@@ -55,6 +55,8 @@ def recognise(head: bytes, filename: str) -> MessageFormat | None:
     """The best-scoring format for a file, or None if none is confident enough."""
     best: tuple[float, MessageFormat] | None = None
     for fmt in FORMATS.values():
+        if fmt.name in TABLE_FORMATS:
+            continue  # read only when named
         score = fmt.sniff(head, filename)
         if score >= MIN_SCORE and (best is None or score > best[0]):
             best = (score, fmt)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier.case import Case
-from dossier.ingest.entries import check_paths, walk_groups
-from dossier.ingest.files import GroupIngest
+from dossier.ingest.entries import check_paths, walk_groups, walk_paths
+from dossier.ingest.files import GroupIngest, prefetch_jobs
 from dossier.ingest.report import IngestSummary, NoProgress, Progress
 from dossier.ingest.threading import thread_case
 from dossier.timeutil import zone
@@ -51,11 +51,20 @@ def ingest(
         load_keys(options.dkim_keys)  # a broken key store stops the run before anything is read
     summary = IngestSummary()
     progress = progress or NoProgress()
-    progress.files(sum(len(group) for group in walk_groups(paths)))
+    jobs: list[tuple[str, str]] = []  # the files workers read ahead
+    files = 0
+    for names in walk_paths(paths):
+        files += len(names)
+        jobs.extend(prefetch_jobs(names, options.format))
+    progress.files(files)
     runner = GroupIngest(case, options, summary, progress)
-    with case.store.batch():
-        for group in walk_groups(paths):
-            runner.ingest_group(group, parent_id=None, depth=0)
+    runner.read_ahead(jobs)
+    try:
+        with case.store.batch():
+            for group in walk_groups(paths):
+                runner.ingest_group(group, parent_id=None, depth=0)
+    finally:
+        runner.stop_reading_ahead()
     if runner.emails_loaded:
         with case.store.transaction():
             summary.threads = thread_case(case.store)

@@ -120,9 +120,7 @@ class _Writer:
             else:
                 uid = keyed_conversation_uid(self.platform, key)
             conversation_id = store.add_conversation(uid, self.platform, title, now_iso())
-            self.result.conversations[title if key is None else f"{title}#{key}"] = (
-                conversation_id
-            )
+            self.result.conversations[title if key is None else f"{title}#{key}"] = conversation_id
             if key is not None:
                 self.result.keyed.add(conversation_id)
             store.map_local("conversation", local, conversation_id)

@@ -88,30 +88,42 @@ def walk_groups(paths: list[Path]) -> Iterator[list[Entry]]:
     """
     for path in paths:
         if path.is_dir():
-            yield from _walk_folder(path)
+            for root_group, group in _walk_folder(path):
+                yield [file_entry(Path(name), root_group) for name in group]
         else:
             yield [file_entry(path)]
 
 
-def _walk_folder(root: Path) -> Iterator[list[Entry]]:
+def walk_paths(paths: list[Path]) -> Iterator[list[str]]:
+    """The paths of ``walk_groups``'s files, group by group in the same order, without
+    looking at each file (a quick first pass)."""
+    for path in paths:
+        if path.is_dir():
+            for _, group in _walk_folder(path):
+                yield group
+        else:
+            yield [str(path)]
+
+
+def _walk_folder(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """(root, the paths of a group's files) for each group under root."""
     for folder, subfolders, files in os.walk(root):
         subfolders.sort()
         if subfolders and is_export_root(files):
             # An export that keeps its media in subfolders (Telegram's photos/, files/):
             # the whole tree is one group, so the chat finds the files it names.
-            yield [file_entry(path, root) for path in _tree_files(Path(folder))]
+            yield root, list(_tree_files(folder))
             subfolders.clear()
             continue
-        group = [file_entry(Path(folder) / name, root) for name in sorted(files)]
-        if group:
-            yield group
+        if files:
+            yield root, [os.path.join(folder, name) for name in sorted(files)]
 
 
-def _tree_files(top: Path) -> Iterator[Path]:
+def _tree_files(top: str) -> Iterator[str]:
     for folder, subfolders, files in os.walk(top):
         subfolders.sort()
         for name in sorted(files):
-            yield Path(folder) / name
+            yield os.path.join(folder, name)
 
 
 def total_size(paths: list[Path]) -> int:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from dossier.email.dkim import KeyStore, load_keys
+from dossier.email.dkim import load_keys
 from dossier.errors import DossierError
 from dossier.formats import registry
 from dossier.formats.archive import is_zip
@@ -24,9 +24,8 @@ from dossier.ingest.mail import MailContext, MailResult, load_mail
 from dossier.ingest.mailbatch import MailBatch
 from dossier.ingest.mailbox_chats import ChatsAside, chat_platform, load_mailbox_chats
 from dossier.ingest.merge import fold_same_messages, merge_into_existing
-from dossier.ingest.prefetch import MAX_BYTES as PREFETCH_MAX_BYTES
 from dossier.ingest.prefetch import MIN_FILES as PREFETCH_MIN_FILES
-from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
+from dossier.ingest.prefetch import NOTHING, PREFETCHED_FORMATS, ZIP, MailPrefetch
 from dossier.ingest.report import IngestSummary, Progress
 from dossier.model import MessageRecord
 from dossier.timeutil import now_iso
@@ -49,7 +48,7 @@ class GroupIngest(ArchiveIngest):
         self.date_order = options.date_order or case.date_order
         self.emails_loaded = False  # then threads are remade at the end of the run
         self.dkim_keys = load_keys(options.dkim_keys) if options.dkim_keys else None
-        self._prepared: MailPrefetch | None = None  # emails parsed ahead by a worker
+        self._prepared: MailPrefetch | None = None  # files read ahead by workers
         self._unthreaded: int | None = None  # where new emails wait for threading
 
     # --- a group -------------------------------------------------------------------------
@@ -57,59 +56,69 @@ class GroupIngest(ArchiveIngest):
     def ingest_group(
         self, entries: list[Entry], parent_id: int | None, depth: int, title: str | None = None
     ) -> None:
+        """Emails are stored as their files come; chat exports, the files beside them and
+        archives after, so that a chat can link the media stored beside it."""
         chats: list[tuple[Entry, MessageFormat]] = []
         archives: list[Entry] = []
-        others: list[tuple[Entry, bytes]] = []
-        for entry in entries:
-            self.summary.files_read += 1
-            try:
-                head = _read_head(entry)
-            except (OSError, DossierError) as exc:
-                self._record_unreadable(entry, parent_id, exc)
-                self._done(entry)
-                continue
-            fmt = self._format_for(head, entry.name)
-            if is_zip(head):
-                archives.append(entry)
-            elif fmt is not None:
-                chats.append((entry, fmt))
-            else:
-                others.append((entry, head))
+        others: list[Entry] = []
         beside: dict[str, int] = {}
-        # Media beside a chat export are its attachments; files beside emails are not (an
-        # email carries its attachments inside it).
-        has_chat = any(fmt.platform != "email" for _, fmt in chats)
-        for entry, head in others:
-            source_id = self._store_plain(entry, head, parent_id, with_chat=has_chat)
-            if source_id is not None:
-                beside[entry.name] = source_id
-                beside[entry.location] = source_id  # for paths a chat gives
-            self._done(entry)
-        prefetch = _prefetch_for(chats, self.dkim_keys)
 
         def one(entry: Entry, fmt: MessageFormat) -> None:
             self._ingest_chat(entry, fmt, parent_id, beside, title or _folder_title(entry))
             self._done(entry)
 
+        prefetch = self._prepared
         mail = self._mail_batch(prefetch, parent_id, one)
-        try:
-            for entry, fmt in chats:
-                self._prepared = prefetch
-                if mail is not None and mail.take(entry, fmt):
-                    continue  # stored with the next batch of one-email files
+        for entry in entries:
+            self.summary.files_read += 1
+            kind = self._kind_of(entry, prefetch, parent_id)
+            if kind is None:
+                continue  # unreadable: recorded
+            if kind == ZIP:
+                archives.append(entry)
+            elif kind == NOTHING:
+                others.append(entry)
+            elif (fmt := registry.format_named(kind)).platform != "email":
+                chats.append((entry, fmt))
+            elif mail is None or not mail.take(entry, fmt):
                 if mail is not None:
                     mail.flush()  # the case sees the files in order
                 one(entry, fmt)
-            if mail is not None:
-                mail.flush()
-                self.emails_loaded |= mail.stored > 0
-        finally:
-            self._prepared = None
-            if prefetch is not None:
-                prefetch.close()
+        if mail is not None:
+            mail.flush()
+            self.emails_loaded |= mail.stored > 0
+        # Media beside a chat export are its attachments; files beside emails are not (an
+        # email carries its attachments inside it).
+        for entry in others:
+            source_id = self._store_plain(entry, parent_id, with_chat=bool(chats))
+            if source_id is not None:
+                beside[entry.name] = source_id
+                beside[entry.location] = source_id  # for paths a chat gives
+            self._done(entry)
+        for entry, fmt in chats:
+            one(entry, fmt)
         for entry in archives:
             self._ingest_archive(entry, parent_id, depth)
             self._done(entry)
+
+    def _kind_of(
+        self, entry: Entry, prefetch: MailPrefetch | None, parent_id: int | None
+    ) -> str | None:
+        """What the file is (a format's name, ZIP or NOTHING), as a worker found or read
+        here; None if it cannot be read (recorded as such)."""
+        prepared = prefetch.result(entry.path) if prefetch is not None and entry.on_disk else None
+        if prepared is not None:
+            return prepared.kind
+        try:
+            head = _read_head(entry)
+        except (OSError, DossierError) as exc:
+            self._record_unreadable(entry, parent_id, exc)
+            self._done(entry)
+            return None
+        if is_zip(head):
+            return ZIP
+        fmt = self._format_for(head, entry.name)
+        return fmt.name if fmt is not None else NOTHING
 
     def _done(self, entry: Entry) -> None:
         """A file is finished: count it, and commit the batch if a commit is due."""
@@ -125,9 +134,7 @@ class GroupIngest(ArchiveIngest):
 
     # --- plain files: media beside a chat, or files Dossier does not read ------------------
 
-    def _store_plain(
-        self, entry: Entry, head: bytes, parent_id: int | None, *, with_chat: bool
-    ) -> int | None:
+    def _store_plain(self, entry: Entry, parent_id: int | None, *, with_chat: bool) -> int | None:
         kept = self._kept(entry, parent_id)
         if kept is None:
             return None
@@ -143,7 +150,7 @@ class GroupIngest(ArchiveIngest):
         companion = registry.is_companion(entry.name)
         role = "companion" if companion else "attachment" if with_chat else "other"
         status = "stored" if with_chat or companion else "unrecognised"
-        error = None if status == "stored" else _why_unrecognised(head, entry.name)
+        error = None if status == "stored" else _why_unrecognised(entry)
         with self.store.transaction():
             source_id = self.store.add_source(
                 sha256=sha,
@@ -371,19 +378,25 @@ class GroupIngest(ArchiveIngest):
             sha, parent_id = parent["sha256"], parent["parent_id"]
         return sha
 
+    def read_ahead(self, jobs: list[tuple[str, str]]) -> None:
+        """Start workers that recognise the run's files on disk, and read its small email
+        files, ahead of the writer (``jobs``: see ``prefetch_jobs``), when there are many."""
+        if len(jobs) >= PREFETCH_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
+            self._prepared = MailPrefetch(jobs, self.dkim_keys)
 
-def _prefetch_for(
-    chats: list[tuple[Entry, MessageFormat]], dkim_keys: KeyStore | None
-) -> MailPrefetch | None:
-    """Workers that parse the group's small email files ahead, when there are many."""
-    jobs = [
-        (entry.path, fmt.name)
-        for entry, fmt in chats
-        if entry.on_disk and fmt.name in PREFETCHED_FORMATS and entry.size <= PREFETCH_MAX_BYTES
-    ]
-    if len(jobs) < PREFETCH_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return MailPrefetch(jobs, dkim_keys)
+    def stop_reading_ahead(self) -> None:
+        if self._prepared is not None:
+            self._prepared.close()
+            self._prepared = None
+
+
+def prefetch_jobs(paths: Iterable[str], forced: str | None) -> list[tuple[str, str]]:
+    """The files workers read ahead, in the order the run comes to them: (path, format
+    named or ""). Nothing when a format other than email files is named for all (nothing to
+    recognise, nothing to read)."""
+    if forced and forced not in PREFETCHED_FORMATS:
+        return []
+    return [(path, forced or "") for path in paths]
 
 
 def _mail_folder(format_name: str, entry: Entry) -> str:
@@ -411,7 +424,12 @@ def _folder_title(entry: Entry) -> str | None:
     return None
 
 
-def _why_unrecognised(head: bytes, name: str) -> str:
+def _why_unrecognised(entry: Entry) -> str:
+    try:
+        head = _read_head(entry)
+    except (OSError, DossierError):
+        head = b"?"  # it was read a moment ago; say no more than what follows
+    name = entry.name
     if not head:
         return "the file is empty"
     if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -158,6 +158,7 @@ class MailBatch:
             last = first_message + rows.new - 1
             self.summary.near_duplicates += store.near_duplicates_between(first_message, last)
             store.index_later(first_message)
+            store.index_pending()  # now, while the workers read on, not all at the commit
         return rows
 
 

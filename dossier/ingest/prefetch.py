@@ -1,11 +1,13 @@
-"""Read small email files in worker processes while the main process writes the case.
+"""Recognise and read a folder's files in worker processes while the main process writes.
 
-A folder of thousands of .eml or Maildir files is parse-bound (reading MIME, addresses, dates),
-and the writing is bound by SQLite: parsing them in forked workers, a bounded window ahead of
-the writer, keeps both cores busy. A worker returns the bytes it read with their hash: a file
+A folder of thousands of .eml or Maildir files is parse-bound (recognising each file, reading
+MIME, addresses, dates), and the writing is bound by SQLite: doing the reading in forked
+workers, a bounded window ahead of the writer, keeps both cores busy. A worker first says what
+each file is (a format's name, ``ZIP``, or ``NOTHING``), as ``registry.recognise`` would from
+its head. An email file it also reads, and returns the bytes it read with their hash: a file
 that holds one plain email comes back with its rows ready (``mailready``), stored from exactly
-those bytes; any other file comes back as its records, which the loader uses only if the hash
-is that of the original it stored (a file that changed in between is read again).
+those bytes; any other comes back as its records, which the loader uses only if the hash is
+that of the original it stored (a file that changed in between is read again).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import NamedTuple
@@ -31,10 +34,13 @@ MIN_FILES = 64  # fewer files are not worth the workers
 MAX_BYTES = 4 * 1024 * 1024  # bigger files are parsed in-process, as they come
 READY_MAX_BYTES = 256 * 1024  # files kept as rows of the case (dossier.case.SMALL_OBJECT)
 PREFETCHED_FORMATS = ("eml",)
+ZIP = "zip"  # what a worker says of an archive
+NOTHING = ""  # ... and of a file in no format it knows
 
 
 class Prepared(NamedTuple):
-    sha256: str  # of the bytes the worker read
+    kind: str  # what the file is: a format's name, ZIP or NOTHING
+    sha256: str  # of the bytes the worker read ("" when it read only the head)
     data: bytes  # those bytes, when ``ready`` (the writer keeps them as the original)
     records: list[ParseRecord] | None  # the file's records, emails read (when not ``ready``)
     ready: ReadyFile | None  # the rows of a one-email file
@@ -49,61 +55,84 @@ def _start_worker(keys: KeyStore | None) -> None:
 
 
 def _import_worker_modules() -> None:
-    for name in ("dossier.email.reader", "dossier.formats.registry"):
+    for name in ("dossier.email.reader", "dossier.formats.registry", "dossier.ingest.mailready"):
         importlib.import_module(name)
 
 
 def _prepare_chunk(jobs: list[tuple[str, str]]) -> list[Prepared | None]:
-    return [_prepare(path, format_name) for path, format_name in jobs]
+    return [_prepare(path, forced) for path, forced in jobs]
 
 
-def _prepare(path: str, format_name: str) -> Prepared | None:
-    """Runs in a worker: the file's rows, or its records with every email already read."""
+def _prepare(path: str, forced: str) -> Prepared | None:
+    """Runs in a worker: what the file is; for an email file, its rows, or its records with
+    every email already read. ``forced``: the format the user named ("" for none)."""
     import io
 
     from dossier.email.reader import read_email
-    from dossier.formats.base import ParseOptions
-    from dossier.formats.registry import format_named
+    from dossier.formats.archive import is_zip
+    from dossier.formats.base import HEAD_SIZE, ParseOptions
+    from dossier.formats.registry import format_named, recognise
     from dossier.ingest.mailready import ready_file
 
     try:
         with open(path, "rb") as stream:
-            data = stream.read()
+            data = stream.read(HEAD_SIZE)
+            name = path.rsplit("/", 1)[-1]
+            if is_zip(data):
+                return Prepared(ZIP, "", b"", None, None)
+            if forced:
+                fmt = format_named(forced)
+                found = fmt if data and fmt.sniff(data, name) > 0 else None
+            else:
+                found = recognise(data, name)
+            if found is None or found.name not in PREFETCHED_FORMATS:
+                return Prepared(found.name if found else NOTHING, "", b"", None, None)
+            fmt = found
+            if os.fstat(stream.fileno()).st_size > MAX_BYTES:
+                return Prepared(fmt.name, "", b"", None, None)  # the writer reads it as it goes
+            if len(data) == HEAD_SIZE:
+                data += stream.read()
         sha = hashlib.sha256(data).hexdigest()
-        fmt = format_named(format_name)
         records: list[ParseRecord] = []
-        for record in fmt.parse(io.BytesIO(data), path.rsplit("/", 1)[-1], ParseOptions()):
+        for record in fmt.parse(io.BytesIO(data), name, ParseOptions()):
             if isinstance(record, EmailRecord) and record.parsed is None and record.raw:
                 record = record._replace(parsed=read_email(record.raw))
             records.append(record)
         ready = ready_file(records, sha, path, _keys) if len(data) <= READY_MAX_BYTES else None
         if ready is not None:
-            return Prepared(sha, data, None, ready)
-        return Prepared(sha, b"", records, None)
+            return Prepared(fmt.name, sha, data, None, ready)
+        return Prepared(fmt.name, sha, b"", records, None)
     except Exception:  # the writer then reads the file itself and reports what is wrong
         return None
 
 
 class MailPrefetch:
-    """Parses the given files, in order, a window ahead of the writer.
+    """Recognises the given files, and reads the email files, in order, a window ahead of
+    the writer. Each job is (path, the format the user named or "").
 
     Worker n of k reads chunks n, n + k, n + 2k ... of the jobs (it has the list from the
-    fork) and sends each back down its own pipe, in order. The writer reads the pipes in the
-    main thread, taking what is ready as it goes, at most WINDOW chunks ahead; a worker waits
-    while its pipe is full. No thread, no task queue: the writer only ever waits on the
-    worker that holds the chunk it needs, so nothing can deadlock.
+    fork) and sends each back down its own pipe, in order. A receiving thread takes the
+    chunks off the pipes in order as soon as they come, at most WINDOW ahead of the writer,
+    so that the workers go on while the writer is busy in SQLite (which lets go of the
+    interpreter while it works); a worker waits only while the window is full.
     """
 
     def __init__(self, jobs: Sequence[tuple[str, str]], keys: KeyStore | None = None) -> None:
-        self._jobs = list(jobs)  # (path, format name)
+        self._jobs = list(jobs)  # (path, the format the user named or "")
         self._index = {path: n for n, (path, _) in enumerate(self._jobs)}
         self._chunks = (len(self._jobs) + CHUNK - 1) // CHUNK
-        self._ready: dict[int, list[Prepared | None]] = {}  # chunks read, not yet used
+        self._ready: dict[int, list[Prepared | None]] = {}  # chunks received, not yet used
+        self._received = 0  # chunks below this number have been received (or given up)
+        self._wanted = 0  # the chunk the writer is at: chunks below it are dropped
+        self._stopping = False
+        self._changed = threading.Condition()
         self._chunk: tuple[int, list[Prepared | None]] | None = None  # the one being used
         _import_worker_modules()  # before the fork: each worker would import them again
         context = multiprocessing.get_context("fork")
         count = max(1, min(WORKERS, os.cpu_count() or 1, self._chunks))
         self._workers = [_Worker(context, n, count, self._jobs, keys) for n in range(count)]
+        self._receiver = threading.Thread(target=self._receive_all, daemon=True)
+        self._receiver.start()
 
     def result(self, path: str) -> Prepared | None:
         """What a worker made of ``path`` (None if it is not one of the jobs, or failed)."""
@@ -113,7 +142,6 @@ class MailPrefetch:
         chunk = number // CHUNK
         if self._chunk is None or self._chunk[0] != chunk:
             self._chunk = (chunk, self._wait(chunk))
-        self._take_ready(chunk)
         found = self._chunk[1]
         return found[number % CHUNK] if number % CHUNK < len(found) else None
 
@@ -125,29 +153,43 @@ class MailPrefetch:
         return prepared.records
 
     def _wait(self, chunk: int) -> list[Prepared | None]:
-        """Chunk ``chunk``'s results; earlier chunks are dropped (the writer is past them)."""
-        for done in [n for n in self._ready if n < chunk]:
-            del self._ready[done]
-        if chunk not in self._ready:
-            worker = self._workers[chunk % len(self._workers)]
-            while worker.next_chunk <= chunk:
-                number, found = worker.receive()
-                if number == chunk:
-                    return found
-        return self._ready.pop(chunk, [])
+        """Chunk ``chunk``'s results ([] if the writer is past it, or its worker failed);
+        earlier chunks are dropped (the writer is past them)."""
+        with self._changed:
+            if chunk < self._wanted:
+                return []
+            self._wanted = chunk
+            for done in [n for n in self._ready if n < chunk]:
+                del self._ready[done]
+            self._changed.notify_all()  # room in the window
+            while self._received <= chunk and not self._stopping:
+                self._changed.wait()
+            return self._ready.pop(chunk, [])
 
-    def _take_ready(self, current: int) -> None:
-        """Read whatever the workers have finished, up to WINDOW chunks ahead: they go on
-        with the next chunk instead of waiting for the writer to ask."""
-        for worker in self._workers:
-            while len(self._ready) < WINDOW and worker.has_result():
-                number, found = worker.receive()
-                if number > current:
-                    self._ready[number] = found
+    def _receive_all(self) -> None:
+        """The receiving thread: every chunk, in order, from the worker that has it."""
+        for chunk in range(self._chunks):
+            with self._changed:
+                while chunk - self._wanted >= WINDOW and not self._stopping:
+                    self._changed.wait()  # the writer is far behind: let the workers wait
+                if self._stopping:
+                    return
+            found = self._workers[chunk % len(self._workers)].receive()
+            with self._changed:
+                if chunk >= self._wanted:
+                    self._ready[chunk] = found
+                self._received = chunk + 1
+                self._changed.notify_all()
 
     def close(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
         for worker in self._workers:
-            worker.stop()
+            worker.stop()  # a receive under way ends: the pipe's other end is gone
+        self._receiver.join()
+        for worker in self._workers:
+            worker.pipe.close()
         self._workers = []
 
 
@@ -162,9 +204,7 @@ class _Worker:
         jobs: list[tuple[str, str]],
         keys: KeyStore | None,
     ) -> None:
-        self.next_chunk = number  # the chunk its next result is for
-        self.step = count
-        self.total = (len(jobs) + CHUNK - 1) // CHUNK
+        self.gone = False
         self.pipe, child = context.Pipe(duplex=False)
         self.process = context.Process(
             target=_serve, args=(child, jobs, number, count, keys), daemon=True
@@ -172,26 +212,22 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def has_result(self) -> bool:
-        return self.next_chunk < self.total and self.pipe.poll()
-
-    def receive(self) -> tuple[int, list[Prepared | None]]:
-        """(chunk number, its results): [] when the worker is gone (the writer then reads
-        those files itself)."""
-        number = self.next_chunk
-        self.next_chunk += self.step
+    def receive(self) -> list[Prepared | None]:
+        """Its next chunk's results: [] when the worker is gone (the writer then reads those
+        files itself)."""
+        if self.gone:
+            return []
         try:
             found: list[Prepared | None] = self.pipe.recv()
-        except Exception:  # gone (EOFError), or died half-way through a result
-            self.next_chunk = self.total  # nothing more will come
-            return number, []
-        return number, found
+        except Exception:  # gone (EOFError, OSError once closed), or died half-way through
+            self.gone = True
+            return []
+        return found
 
     def stop(self) -> None:
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()
-        self.pipe.close()
 
 
 def _serve(

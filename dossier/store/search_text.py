@@ -90,4 +90,3 @@ def _tokenizer_db() -> sqlite3.Connection:
     db.execute("CREATE VIRTUAL TABLE tok USING fts5(x, tokenize = 'unicode61 remove_diacritics 0')")
     db.execute("CREATE VIRTUAL TABLE tok_terms USING fts5vocab(tok, 'instance')")
     return db
-

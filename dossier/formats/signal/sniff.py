@@ -54,8 +54,8 @@ def signal_text_marks(text: str, filename: str) -> bool:
 
 def sniff_text(head: bytes, filename: str) -> float:
     text = _text(head)
-    lines = [ln for ln in text.split("\n")[:SNIFF_LINES] if ln.strip()]
-    if not lines or HEADER.match(lines[0]) is None:
+    first = next((ln for ln in text.split("\n", SNIFF_LINES)[:SNIFF_LINES] if ln.strip()), None)
+    if first is None or HEADER.match(first) is None:
         return 0.0
     return CONFIDENT if signal_text_marks(text, filename) else SHAPE_ONLY
 

@@ -50,7 +50,7 @@ def detect(head: bytes) -> Encoding:
     utf16 = _bomless_utf16(head)
     if utf16 is not None:
         return _make(utf16, utf16, 0)
-    if _mostly_utf8(head):
+    if head.isascii() or _mostly_utf8(head):  # ASCII: UTF-8 at once (most files sniffed)
         return _make("utf-8", "utf-8", 0)
     guess = _legacy_guess(head)
     return _make(guess, guess, 0) if guess else _make("utf-8", "utf-8", 0)

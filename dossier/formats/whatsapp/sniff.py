@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dossier.formats.signal import signal_text_marks
 from dossier.formats.whatsapp.decode import detect
-from dossier.formats.whatsapp.grammar import HEADER_RE
+from dossier.formats.whatsapp.grammar import HEADER_AFTER_NL_RE, HEADER_RE
 from dossier.formats.whatsapp.names import conversation_title_from_filename
 
 SNIFF_LINES = 200
@@ -22,9 +22,23 @@ _WHATSAPP_MARKS = (
 )
 
 
+def _may_hold_header(head: bytes) -> bool:
+    """False when no line of the head can be a header line, found with one search instead
+    of 200 tries, and before the encoding is guessed (slow for a non-UTF-8 head). The header's
+    non-ASCII characters (U+00A0, U+202F, marks) are found in UTF-8 or in a single-byte page
+    (as Latin-1 reads U+00A0); UTF-16 text is decoded as such first."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:4096].count(0) * 3 >= len(head[:4096]):
+        return True  # UTF-16/32: the full recogniser decides
+    if HEADER_AFTER_NL_RE.search("\n" + head.decode("utf-8", "replace")):
+        return True
+    return (
+        not head.isascii() and HEADER_AFTER_NL_RE.search("\n" + head.decode("latin-1")) is not None
+    )
+
+
 def sniff(head: bytes, filename: str) -> float:
     """0..1: how many of the first lines are WhatsApp header lines, and where they start."""
-    if not head:
+    if not head or not _may_hold_header(head):
         return 0.0
     enc = detect(head)
     text = head[enc.bom_bytes :].decode(enc.codec, "replace")
