@@ -1,23 +1,84 @@
 """Threads: every email of the case grouped by Message-ID / In-Reply-To / References.
 
-Run once at the end of an ingest, over the whole case, so a reply ingested today joins the
-thread of a message ingested last week. A thread is a conversation; its uid comes from the
-thread's root, so it does not change when more of the thread arrives.
+Run at the end of an ingest, so a reply ingested today joins the thread of a message ingested
+last week. A thread is a conversation; its uid comes from the thread's root, so it does not
+change when more of the thread arrives.
+
+New emails wait in the "unthreaded" conversation. When they are few beside the case, only the
+threads they can touch are made again: the new emails, and every thread holding an email that
+shares a Message-ID with them (its own, one it replies to or refers to, or a lost message both
+refer to) or a subject (for the subject fallback). Threads are closed under those links, so
+threading that part alone gives what threading the whole case would; the rest of the case is
+read one row at a time and not held.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
 
+# More new emails than this share of the case: thread the whole case at once (most of it would
+# be touched anyway).
+WHOLE_CASE_SHARE = 0.25
+
+ThreadRow = tuple[int, str, str, str, str, int]  # see SqliteStore.thread_inputs
+
 
 def thread_case(store: SqliteStore) -> int:
-    """Assign every email to its thread's conversation; returns the number of threads."""
+    """Assign every new email to its thread's conversation, and regroup the threads they
+    join; returns the number of threads in the case."""
+    from dossier.ingest.mail import UNTHREADED
+
+    waiting = store.conversation_by_uid(UNTHREADED)
+    if waiting is None:
+        return store.email_conversation_count()
+    new = store.thread_inputs([waiting])
+    if len(new) > WHOLE_CASE_SHARE * store.email_count():
+        _thread(store, store.thread_inputs())
+    else:
+        touched = _touched_conversations(store, new, waiting)
+        _thread(store, new + store.thread_inputs(sorted(touched)))
+    store.drop_empty_conversations("email")
+    return store.email_conversation_count()
+
+
+def _touched_conversations(store: SqliteStore, new: list[ThreadRow], waiting: int) -> set[int]:
+    """The conversations with an email that shares a Message-ID or a subject with a new one."""
+    from dossier.email.threads import normalise_subject
+
+    ids = set().union(*(_link_ids(row[1], row[2], row[3]) for row in new))
+    subjects = {normalise_subject(row[4])[0] for row in new}
+    touched: set[int] = set()
+    for message_id, in_reply_to, refs, subject, conversation in store.email_links():
+        if conversation == waiting or conversation in touched:
+            continue
+        if not ids.isdisjoint(_link_ids(message_id, in_reply_to, refs)) or (
+            normalise_subject(subject)[0] in subjects
+        ):
+            touched.add(conversation)
+    return touched
+
+
+def _link_ids(message_id: str, in_reply_to: str, refs: str) -> set[str]:
+    """Every id an email may be linked by (a superset of what threading uses)."""
+    found = {_clean(token) for token in (*in_reply_to.split(), *refs.split())}
+    found.add(_clean(message_id))
+    found.discard("")
+    return found
+
+
+def _clean(raw: str) -> str:
+    return raw.strip().strip("<>").strip()
+
+
+def _thread(store: SqliteStore, rows: Sequence[ThreadRow]) -> None:
+    """Thread ``rows`` and put each in its thread's conversation."""
     from dossier.email.threads import ThreadInput, thread_messages, thread_uid
 
-    rows = store.thread_inputs()
     if not rows:
-        return 0
+        return
     items = [
         ThreadInput(
             key=key,
@@ -32,8 +93,8 @@ def thread_case(store: SqliteStore) -> int:
     ids_by_key = {key: message_id for key, message_id, *_ in rows}
     subjects = {row[0]: row[4] for row in rows}
     current = store.message_conversations([row[0] for row in rows])
-    threads = thread_messages(items)
-    for thread in threads:
+    titles: list[tuple[str, int]] = []
+    for thread in thread_messages(items):
         # The root's own subject, as written (the thread's key subject is normalised).
         title = subjects.get(thread.root_key) or thread.subject or "(no subject)"
         conversation = store.add_conversation(
@@ -42,5 +103,5 @@ def thread_case(store: SqliteStore) -> int:
         moved = [key for key in thread.keys if current.get(key) != conversation]
         if moved:
             store.set_conversation(conversation, moved)
-    store.drop_empty_conversations("email")
-    return len(threads)
+            titles.append((title, conversation))  # its first message may be another now
+    store.set_conversation_titles(titles)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dossier.store.rowdicts import dict_row
@@ -308,13 +308,46 @@ class EmailRows:
             rows,
         )
 
-    def thread_inputs(self) -> list[tuple[int, str, str, str, str, int]]:
-        """(message id, Message-ID, In-Reply-To, References, subject, sent_at) of every email."""
-        return list(
+    def thread_inputs(
+        self, conversations: Sequence[int] | None = None
+    ) -> list[tuple[int, str, str, str, str, int]]:
+        """(message id, Message-ID, In-Reply-To, References, subject, sent_at) of every email,
+        or of the emails in ``conversations``."""
+        sql = (
+            "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
+            " m.sent_at FROM emails e JOIN messages m ON m.id = e.message_id"
+        )
+        if conversations is None:
+            return list(self.conn.execute(sql))
+        found: list[tuple[int, str, str, str, str, int]] = []
+        for start in range(0, len(conversations), 500):
+            chunk = tuple(conversations[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.extend(self.conn.execute(f"{sql} WHERE m.conversation_id IN ({marks})", chunk))
+        return found
+
+    def email_links(self) -> Iterator[tuple[str, str, str, str, int]]:
+        """(Message-ID, In-Reply-To, References, subject, conversation id) of every email,
+        one row at a time (a case may hold millions)."""
+        yield from self.conn.execute(
+            "SELECT e.header_message_id, e.in_reply_to, e.refs, e.subject, m.conversation_id"
+            " FROM emails e JOIN messages m ON m.id = e.message_id"
+        )
+
+    def set_conversation_titles(self, titles: Sequence[tuple[str, int]]) -> None:
+        """(title, conversation id): a thread's title follows its first message."""
+        self.conn.executemany(
+            "UPDATE conversations SET title = ?1 WHERE id = ?2 AND title IS NOT ?1", titles
+        )
+
+    def email_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM emails").fetchone()[0])
+
+    def email_conversation_count(self) -> int:
+        return int(
             self.conn.execute(
-                "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
-                " m.sent_at FROM emails e JOIN messages m ON m.id = e.message_id"
-            )
+                "SELECT count(*) FROM conversations WHERE platform = 'email'"
+            ).fetchone()[0]
         )
 
     def message_conversations(self, ids: Sequence[int]) -> dict[int, int]:

@@ -296,6 +296,10 @@ class SqliteStore(
 
     # --- conversations and messages ------------------------------------------------------
 
+    def conversation_by_uid(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM conversations WHERE uid = ?", (uid,)).fetchone()
+        return None if row is None else int(row[0])
+
     def add_conversation(self, uid: str, platform: str, title: str, at: str) -> int:
         row = self.conn.execute("SELECT id FROM conversations WHERE uid = ?", (uid,)).fetchone()
         if row:
