@@ -35,28 +35,30 @@ class Entry:
 MAX_COMPANION_BYTES = 64 * 1024 * 1024
 
 
-def file_entry(path: Path, root: Path | None = None) -> Entry:
+def file_entry(path: Path | str, root: Path | None = None) -> Entry:
     """An entry for a file on disk. Its size is read now; it may still vanish later.
     ``root`` is the folder the user gave: companions are read from inside it only."""
+    name = os.fspath(path)
     try:
-        size = path.stat().st_size
+        size = os.stat(name).st_size
     except OSError:
         size = 0
     return Entry(
-        label=str(path),
-        name=path.name,
+        label=name,
+        name=os.path.basename(name),
         size=size,
-        opener=lambda: open(path, "rb"),
-        path=str(path),
-        companion=_disk_companions(path, root or path.parent),
+        opener=lambda: open(name, "rb"),
+        path=name,
+        companion=_disk_companions(name, root),
     )
 
 
-def _disk_companions(path: Path, root: Path) -> Callable[[str], bytes | None]:
+def _disk_companions(path: str, root: Path | None) -> Callable[[str], bytes | None]:
     def read(relative: str) -> bytes | None:
-        wanted = Path(os.path.normpath(path.parent / relative))
+        folder = os.path.dirname(path)
+        wanted = Path(os.path.normpath(os.path.join(folder, relative)))
         try:
-            wanted.relative_to(os.path.normpath(root))
+            wanted.relative_to(os.path.normpath(root if root is not None else folder))
         except ValueError:
             return None  # outside what the user gave
         try:
@@ -89,7 +91,7 @@ def walk_groups(paths: list[Path]) -> Iterator[list[Entry]]:
     for path in paths:
         if path.is_dir():
             for root_group, group in _walk_folder(path):
-                yield [file_entry(Path(name), root_group) for name in group]
+                yield [file_entry(name, root_group) for name in group]
         else:
             yield [file_entry(path)]
 
