@@ -93,15 +93,18 @@ def _thread(store: SqliteStore, rows: Sequence[ThreadRow]) -> None:
     ids_by_key = {key: message_id for key, message_id, *_ in rows}
     subjects = {row[0]: row[4] for row in rows}
     current = store.message_conversations([row[0] for row in rows])
-    titles: list[tuple[str, int]] = []
-    for thread in thread_messages(items):
-        # The root's own subject, as written (the thread's key subject is normalised).
-        title = subjects.get(thread.root_key) or thread.subject or "(no subject)"
-        conversation = store.add_conversation(
-            thread_uid(thread, ids_by_key), "email", title, now_iso()
-        )
-        moved = [key for key in thread.keys if current.get(key) != conversation]
+    threads = thread_messages(items)
+    # The root's own subject, as written (the thread's key subject is normalised).
+    titles = [subjects.get(t.root_key) or t.subject or "(no subject)" for t in threads]
+    conversations = store.email_conversations(
+        [thread_uid(t, ids_by_key) for t in threads], titles, now_iso()
+    )
+    moves: list[tuple[int, int]] = []
+    retitled: list[tuple[str, int]] = []
+    for thread, title, conversation in zip(threads, titles, conversations, strict=True):
+        moved = [(conversation, key) for key in thread.keys if current.get(key) != conversation]
         if moved:
-            store.set_conversation(conversation, moved)
-            titles.append((title, conversation))  # its first message may be another now
-    store.set_conversation_titles(titles)
+            moves.extend(moved)
+            retitled.append((title, conversation))  # its first message may be another now
+    store.move_to_conversations(moves)
+    store.set_conversation_titles(retitled)

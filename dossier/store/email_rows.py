@@ -361,11 +361,34 @@ class EmailRows:
                 out[int(mid)] = int(cid)
         return out
 
-    def set_conversation(self, conversation_id: int, ids: Sequence[int]) -> None:
-        self.conn.executemany(
-            "UPDATE messages SET conversation_id = ? WHERE id = ?",
-            ((conversation_id, i) for i in ids),
-        )
+    def email_conversations(self, uids: Sequence[str], titles: Sequence[str], at: str) -> list[int]:
+        """The ids of the email conversations with these uids, each made (with its title)
+        if it is new; in the order given."""
+        found = self._conversation_ids(uids)
+        new = {uid: title for uid, title in zip(uids, titles, strict=True) if uid not in found}
+        if new:
+            self.conn.executemany(
+                "INSERT INTO conversations(uid, platform, title, created_at)"
+                " VALUES (?, 'email', ?, ?)",
+                ((uid, title, at) for uid, title in new.items()),
+            )
+            found.update(self._conversation_ids(list(new)))
+        return [found[uid] for uid in uids]
+
+    def _conversation_ids(self, uids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(uids), 500):
+            chunk = tuple(uids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for uid, conversation in self.conn.execute(
+                f"SELECT uid, id FROM conversations WHERE uid IN ({marks})", chunk
+            ):
+                found[str(uid)] = int(conversation)
+        return found
+
+    def move_to_conversations(self, moves: Sequence[tuple[int, int]]) -> None:
+        """(conversation id, message id) pairs."""
+        self.conn.executemany("UPDATE messages SET conversation_id = ? WHERE id = ?", moves)
 
     def drop_empty_conversations(self, platform: str) -> None:
         self.conn.execute(
