@@ -104,11 +104,8 @@ def one_part(raw: bytes, block: bytes, body: bytes) -> Message | None:
 
     ``block`` and ``body`` are ``raw`` split by ``headers.split_block``.
     """
-    separator = raw[len(block) : len(raw) - len(body)]
-    if separator not in (b"\n", b"\r\n") or not block:
+    if not _separated(raw, block, body):
         return None
-    if block.count(b"\r") != block.count(b"\r\n"):
-        return None  # the parser ends lines at a lone CR too; split_block does not
     fields = _fields(block.decode("ascii", "surrogateescape"))
     if fields is None:
         return None
@@ -122,6 +119,54 @@ def one_part(raw: bytes, block: bytes, body: bytes) -> Message | None:
         return None
     message.set_payload(body.decode("ascii", "surrogateescape"))
     return message
+
+
+# The value of a Content-Type, Content-Transfer-Encoding or Content-Disposition field: the rest
+# of its first line and its continuation lines, without the last line break (the next field
+# starts with it: "\n" first lets the search skip from line start to line start).
+_CONTENT_FIELD = re.compile(
+    rb"\n(?i:(content-(?:type|transfer-encoding|disposition))):([^\n]*+(?:\n[ \t][^\n]*+)*+)"
+)
+
+ContentHeaders = tuple[str | None, str | None, str | None]
+
+
+def content_headers(raw: bytes, block: bytes, body: bytes) -> ContentHeaders | None:
+    """The Content-Type, Content-Transfer-Encoding and Content-Disposition of the message
+    ``one_part`` would build (the first of each, as compat32 keeps it; None when absent),
+    without building it; None when ``one_part`` would not build one. (Whether it is a single
+    part the values tell: see ``mime.text_body``.)
+
+    ``block`` and ``body`` are ``raw`` split by ``headers.split_block``.
+    """
+    if not _separated(raw, block, body) or not _plain(block):
+        return None
+    found: dict[bytes, str] = {}
+    for name, value in _CONTENT_FIELD.findall(b"\n" + block):
+        text = value.decode("ascii", "surrogateescape")
+        found.setdefault(name.lower(), text.lstrip(" \t").rstrip("\r\n"))  # as in _fields
+    get = found.get
+    return get(b"content-type"), get(b"content-transfer-encoding"), get(b"content-disposition")
+
+
+def _separated(raw: bytes, block: bytes, body: bytes) -> bool:
+    """A header block ended by a blank line, and lines ended only by LF or CRLF."""
+    separator = raw[len(block) : len(raw) - len(body)]
+    if separator not in (b"\n", b"\r\n") or not block:
+        return False
+    # The parser ends lines at a lone CR too; split_block does not.
+    return b"\r" not in block or block.count(b"\r") == block.count(b"\r\n")
+
+
+def _plain(block: bytes) -> bool:
+    """``_fields`` finds no defect in ``block``, a header block cut by ``split_block``.
+
+    Each of its lines is a field, a continuation or a 'From ' line (split_block's test): so
+    it is enough that no continuation comes first, and no line starts with 'From ' or ':'.
+    """
+    if block.startswith((b" ", b"\t", b"From ", b":")):
+        return False
+    return b"\nFrom " not in block and b"\n:" not in block
 
 
 def _fields(text: str) -> list[tuple[str, str]] | None:

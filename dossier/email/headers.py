@@ -18,7 +18,15 @@ from dossier.email.model import Address
 
 # Same test as the stdlib feed parser (email.feedparser.headerRE), so our header block is the
 # one Python's MIME parser saw: a field name and colon, a continuation, or an envelope line.
-_HEADER_LINE = re.compile(rb"(From |[\041-\071\073-\176]*:|[\t ])")
+_HEADER_LINE = rb"(?:From |[\041-\071\073-\176]*:|[\t ])"
+# The header block: header lines, each to its newline (or the end); one match, not a loop.
+_BLOCK = re.compile(rb"(?:" + _HEADER_LINE + rb"[^\n]*+(?:\n|\Z))*+")
+# A line that is blank once its line break is taken off: CRs, then LF (or the end).
+_BLANK_LINE = re.compile(rb"\r*+(?:\n|\Z)")
+# A field of a plain header block: its name, the rest of its first line, its continuations.
+_FIELD_TEXT = rb"([\x21-\x39\x3b-\x7e]++):([^\n]*+)\n((?:[ \t][^\n]*+\n)*+)"
+_FIELD = re.compile(_FIELD_TEXT)
+_SIMPLE_BLOCK = re.compile(rb"(?:" + _FIELD_TEXT + rb")*+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
 _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _COMMENT = re.compile(r"\([^()]*\)")
@@ -30,17 +38,14 @@ def split_block(raw: bytes) -> tuple[bytes, bytes, bool]:
     The header block excludes the blank line; when a non-header line comes first the block
     ends there and that line starts the body (Python's parser does the same).
     """
-    pos = 0
-    while pos < len(raw):
-        end = raw.find(b"\n", pos)
-        end = len(raw) if end < 0 else end + 1
-        line = raw[pos:end]
-        if not line.rstrip(b"\r\n"):
-            return raw[:pos], raw[end:], True
-        if not _HEADER_LINE.match(line):
-            return raw[:pos], raw[pos:], False
-        pos = end
-    return raw, b"", False
+    block = _BLOCK.match(raw)
+    pos = block.end() if block else 0  # (it always matches, if only the empty string)
+    if pos == len(raw):
+        return raw, b"", False
+    blank = _BLANK_LINE.match(raw, pos)
+    if blank is not None:
+        return raw[:pos], raw[blank.end() :], True
+    return raw[:pos], raw[pos:], False
 
 
 def line_text(line: bytes) -> str:
@@ -56,11 +61,20 @@ def line_text(line: bytes) -> str:
 
 
 def raw_text(block: bytes) -> str:
-    return "".join(line_text(line) for line in block.splitlines(keepends=True))
+    """The block as text, each line as ``line_text`` reads it."""
+    try:
+        # Valid UTF-8 as a whole is valid line by line (line breaks are never inside a
+        # character): one decode does.
+        return block.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(line_text(line) for line in block.splitlines(keepends=True))
 
 
 def fields(block: bytes) -> tuple[list[tuple[str, bytes]], bytes | None]:
     """Unfolded (name, raw value) pairs in order, and the mbox envelope line if any."""
+    simple = _simple_fields(block)
+    if simple is not None:
+        return simple, None
     out: list[tuple[str, bytes]] = []
     envelope = None
     for index, line in enumerate(block.splitlines()):
@@ -73,6 +87,20 @@ def fields(block: bytes) -> tuple[list[tuple[str, bytes]], bytes | None]:
             raw_name, _, raw_value = line.partition(b":")
             out.append((raw_name.decode("latin-1").strip(), raw_value.strip()))
     return out, envelope
+
+
+def _simple_fields(block: bytes) -> list[tuple[str, bytes]] | None:
+    """``fields`` for a block of plain fields (a name of printable ASCII, each line ended by
+    LF or CRLF), one match per field; None for any other block."""
+    if block.count(b"\r") != block.count(b"\r\n") or not _SIMPLE_BLOCK.fullmatch(block):
+        return None  # a lone CR ends a line for splitlines; an envelope, a stray line ...
+    out = []
+    for name, first, folded in _FIELD.findall(block):
+        value = first.strip()
+        if folded:  # the continuation lines, their line breaks dropped
+            value += folded.replace(b"\r\n", b"").replace(b"\n", b"")
+        out.append((name.decode("ascii"), value))
+    return out
 
 
 def value_text(name: str, value: bytes, hint: str | None, issues: list[str]) -> str:

@@ -8,12 +8,15 @@ exhausting memory; hitting one is recorded as an issue, and what was read so far
 
 from __future__ import annotations
 
+import functools
 import importlib
+import quopri
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import compat32
+from typing import NamedTuple
 
 from dossier.email import charsets, headers
 from dossier.email.model import Part
@@ -53,15 +56,66 @@ def walk(message: Message, limits: Limits, raw: bytes = b"") -> Found:
     return found
 
 
+class TextBody(NamedTuple):
+    """How ``walk`` reads a message of one text part (see ``text_body``)."""
+
+    ctype: str  # "text/plain" or "text/html"
+    charset: str | None  # declared, as ``get_content_charset`` gives it
+    encoding: str  # the Content-Transfer-Encoding, stripped and lowercase ("" if none)
+    quoted_printable: bool  # the body is decoded as quoted-printable (else taken as it is)
+
+
+@functools.lru_cache(maxsize=512)
+def text_body(
+    content_type: str | None, transfer_encoding: str | None, disposition: str | None
+) -> TextBody | None:
+    """How ``walk`` reads a one-part message with these headers (their values as compat32
+    keeps them; None when absent), when it reads it as a text body with nothing to decode but
+    quoted-printable; None for anything else (an attachment, a container, base64 ...).
+
+    ``walk`` asks the stdlib's ``Message`` for the content type, charset, disposition and file
+    name, and it parses the parameters slowly, again for each question. The answers depend on
+    these three values only, and the messages of a mailbox share a handful of them: so they
+    are worked out once per combination, by the same code, on a message with just these
+    headers.
+    """
+    part = Message(policy=compat32)
+    for name, value in (
+        ("Content-Type", content_type),
+        ("Content-Transfer-Encoding", transfer_encoding),
+        ("Content-Disposition", disposition),
+    ):
+        if value is not None:
+            part.set_raw(name, value)
+    if part.get_content_maintype() in ("multipart", "message"):
+        return None  # a container: the parser reads its parts (as in fastparse.one_part)
+    ctype = _content_type(part)
+    unread = Found()
+    if not _is_body(ctype, _safe(part.get_content_disposition), _filename(part, unread)):
+        return None
+    # Message.get_payload(decode=True) looks at the value lowercased, not stripped; base64
+    # and uuencode can record defects or fail, so those go the general way.
+    decoder = str(part.get("Content-Transfer-Encoding", "")).lower()
+    if unread.issues or decoder in ("base64", "x-uuencode", "uuencode", "uue", "x-uue"):
+        return None
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    return TextBody(ctype, _charset(part), encoding, decoder == "quoted-printable")
+
+
+def walk_text(body_type: TextBody, body: bytes, limits: Limits, raw: bytes = b"") -> Found:
+    """``walk`` of a message of one text part read as ``body_type`` says, whose body (after
+    the header block) is ``body``: the same result, without building a ``Message``."""
+    found = Found(raw=raw)
+    if _enter(found, 0, limits):
+        _check_encoding(body_type.encoding, body_type.ctype, found)
+        data = quopri.decodestring(body) if body_type.quoted_printable else body
+        if _room(found, data, limits):
+            _body(found, body_type.ctype, data, body_type.charset)
+    return found
+
+
 def _visit(part: Message, depth: int, limits: Limits, found: Found) -> None:
-    if found.stopped:
-        return
-    found.count += 1
-    if found.count > limits.parts:
-        _stop(found, f"More than {limits.parts} MIME parts; the rest were not read.")
-        return
-    if depth > limits.depth:
-        _stop(found, f"MIME parts nested deeper than {limits.depth} levels were not read.")
+    if not _enter(found, depth, limits):
         return
     ctype = _content_type(part)
     children = part.get_payload() if part.is_multipart() else None
@@ -75,6 +129,20 @@ def _visit(part: Message, depth: int, limits: Limits, found: Found) -> None:
     else:
         _leaf(part, ctype, limits, found)
     _defects(part, ctype, found)
+
+
+def _enter(found: Found, depth: int, limits: Limits) -> bool:
+    """Count one more part; False (the walk stops) once a limit is passed."""
+    if found.stopped:
+        return False
+    found.count += 1
+    if found.count > limits.parts:
+        _stop(found, f"More than {limits.parts} MIME parts; the rest were not read.")
+        return False
+    if depth > limits.depth:
+        _stop(found, f"MIME parts nested deeper than {limits.depth} levels were not read.")
+        return False
+    return True
 
 
 def _stop(found: Found, issue: str) -> None:
@@ -91,17 +159,12 @@ def _content_type(part: Message) -> str:
 
 def _leaf(part: Message, ctype: str, limits: Limits, found: Found) -> None:
     data = _payload(part, ctype, found)
-    if found.decoded + len(data) > limits.decoded:
-        _stop(found, f"Decoded parts exceed {limits.decoded} bytes; the rest were not read.")
+    if not _room(found, data, limits):
         return
-    found.decoded += len(data)
     disposition = _safe(part.get_content_disposition)
     filename = _filename(part, found)
     if _is_body(ctype, disposition, filename):
-        text, issue = charsets.decode(data, _charset(part), f"The {ctype} body")
-        (found.html if ctype == "text/html" else found.plain).append(text)
-        if issue:
-            found.issues.append(issue)
+        _body(found, ctype, data, _charset(part))
     elif ctype in _MESSAGE_TYPES or filename.lower().endswith(".eml"):
         found.nested.append(data)
     elif ctype in _TNEF_TYPES or filename.lower() == "winmail.dat":
@@ -112,6 +175,22 @@ def _leaf(part: Message, ctype: str, limits: Limits, found: Found) -> None:
         found.parts.append(Part(filename, ctype, data, inline, content_id))
 
 
+def _room(found: Found, data: bytes, limits: Limits) -> bool:
+    """Count a part's decoded bytes; False (the walk stops) when they pass the limit."""
+    if found.decoded + len(data) > limits.decoded:
+        _stop(found, f"Decoded parts exceed {limits.decoded} bytes; the rest were not read.")
+        return False
+    found.decoded += len(data)
+    return True
+
+
+def _body(found: Found, ctype: str, data: bytes, charset: str | None) -> None:
+    text, issue = charsets.decode(data, charset, f"The {ctype} body")
+    (found.html if ctype == "text/html" else found.plain).append(text)
+    if issue:
+        found.issues.append(issue)
+
+
 def _is_body(ctype: str, disposition: str | None, filename: str) -> bool:
     # A multipart whose boundaries are missing arrives as one string: it is body text.
     body_type = ctype in _BODY_TYPES or ctype.startswith("multipart/")
@@ -120,9 +199,7 @@ def _is_body(ctype: str, disposition: str | None, filename: str) -> bool:
 
 def _payload(part: Message, ctype: str, found: Found) -> bytes:
     """The part's bytes with its transfer encoding undone (compat32 never raises on bad data)."""
-    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-    if cte and cte not in _KNOWN_CTE:
-        found.issues.append(f"The {ctype} part has unknown transfer encoding {cte!r}; kept as is.")
+    _check_encoding(str(part.get("Content-Transfer-Encoding", "")).strip().lower(), ctype, found)
     try:
         data = part.get_payload(decode=True)
     except Exception as exc:  # e.g. a uuencode body the decoder chokes on
@@ -132,6 +209,11 @@ def _payload(part: Message, ctype: str, found: Found) -> bytes:
         return data
     raw = part.get_payload()
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _check_encoding(cte: str, ctype: str, found: Found) -> None:
+    if cte and cte not in _KNOWN_CTE:
+        found.issues.append(f"The {ctype} part has unknown transfer encoding {cte!r}; kept as is.")
 
 
 def _safe(getter: Callable[[], str | None]) -> str | None:

@@ -40,16 +40,18 @@ def read_email(raw: bytes, limits: Limits | None = None) -> ParsedEmail:
 def _read(raw: bytes, limits: Limits) -> ParsedEmail:
     issues: list[str] = []
     block, body, separated = headers.split_block(raw)
-    simple = fastparse.one_part(raw, block, body) if separated else None
-    message = simple if simple is not None else _parse(raw, issues)
+    source = _source(raw, block, body, separated, issues)
     fields, envelope = headers.fields(block)
     _check_block(fields, body, separated, issues)
-    hint = _top_charset(message)
+    hint = source.charset if isinstance(source, mime.TextBody) else _top_charset(source)
     texts = [(name, headers.value_text(name, value, hint, issues)) for name, value in fields]
     decoded = tuple((name, headers.decode_words(text, name, issues)) for name, text in texts)
     keyed = [(name.lower(), text) for name, text in texts]
     first = _first_values(keyed, issues)
-    found = mime.walk(message, limits, raw)
+    if isinstance(source, mime.TextBody):
+        found = mime.walk_text(source, body, limits, raw)
+    else:
+        found = mime.walk(source, limits, raw)
     issues.extend(found.issues)
     text, html = _bodies(found)
     date_text = first.get("date", "")
@@ -81,6 +83,21 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
         issues=tuple(dict.fromkeys(issues)),  # same defect in 500 parts: say it once
         extra=extra,
     )
+
+
+def _source(
+    raw: bytes, block: bytes, body: bytes, separated: bool, issues: list[str]
+) -> mime.TextBody | Message:
+    """What the MIME walk reads: for a message of one text part, how to read its body (no
+    ``Message`` is needed); else the message as Python's parser builds it."""
+    if not separated:
+        return _parse(raw, issues)
+    found = fastparse.content_headers(raw, block, body)
+    text = mime.text_body(*found) if found is not None else None
+    if text is not None:
+        return text
+    simple = fastparse.one_part(raw, block, body)
+    return simple if simple is not None else _parse(raw, issues)
 
 
 def _parse(raw: bytes, issues: list[str]) -> Message:
