@@ -130,13 +130,7 @@ def content_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
     """What makes two copies the same email: every header the sender's side set (not the
     trace headers each mailbox adds), the text and the attachments' bytes. ``text_key``:
     ``body_key(mail)``, when the caller has it."""
-    digest = hashlib.sha256()
-    for name, value in mail.headers:
-        lower = name.lower()
-        if lower in TRACE_HEADERS or lower.startswith(_TRACE_PREFIXES):
-            continue
-        digest.update(f"{lower}:{' '.join(value.split())}".encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
+    digest = hashlib.sha256(_sender_headers(mail).encode("utf-8", "surrogatepass"))
     if not mail.headers:
         # An Outlook item with no transport headers (a draft, a sent item, a contact, an
         # appointment): what Outlook recorded of it instead, so two different items with the
@@ -146,6 +140,17 @@ def content_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
     for part_hash in sorted(hashlib.sha256(p.payload).hexdigest() for p in mail.parts):
         digest.update(part_hash.encode())
     return digest.hexdigest()
+
+
+def _sender_headers(mail: ParsedEmail) -> str:
+    """Each header but the trace headers as "name:value" and a NUL, the name lowercase and
+    the value's spacing squeezed, all in one string (hashed at once rather than in pieces)."""
+    kept = []
+    for name, value in mail.headers:
+        lower = name.lower()
+        if lower not in TRACE_HEADERS and not lower.startswith(_TRACE_PREFIXES):
+            kept.append(f"{lower}:{' '.join(value.split())}\x00")
+    return "".join(kept)
 
 
 def _envelope_key(mail: ParsedEmail) -> str:
@@ -178,7 +183,22 @@ def text_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
 
 def body_key(mail: ParsedEmail) -> str:
     """The text two copies are compared on: spacing and case ignored."""
+    if mail.text.isascii():
+        return _ascii_key(mail.text)
     return " ".join(search_text(mail.text).split()).casefold()
+
+
+# The characters str.split() splits ASCII text at, but space, made spaces; runs of spaces.
+_ASCII_WHITESPACE = bytes.maketrans(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", b" " * 9)
+_SPACES = re.compile(rb"  +")
+
+
+def _ascii_key(text: str) -> str:
+    """``body_key`` of ASCII text, done on bytes (search_text only turns CRs into LFs, which
+    the squeezing makes spaces anyway): ' '.join(text.split()) makes a string of each word,
+    which costs more than translating and squeezing the whole text."""
+    spaced = text.encode("ascii").translate(_ASCII_WHITESPACE)
+    return _SPACES.sub(b" ", spaced).strip(b" ").lower().decode("ascii")
 
 
 # How an address is looked up as an identity: (kind, value, context, display name).
