@@ -28,7 +28,10 @@ from typing import Any
 # but its specials, space, tab, CR and LF. Dots are kept: inside an address it copies them as
 # they are ("k..allen@enron.com"), in a display name it does not split words at them. The
 # quantifiers are possessive (never give back), so a long list that does not match fails fast.
-_WORDS = r'[^()<>@,:;"\[\] \t\r\n]++'
+# Other whitespace (vertical tab, NBSP, U+2028 ...) is left out too: the stdlib drops a piece
+# of an address that is nothing but such characters ("\x0b@example.org" gives
+# "@example.org"), so lists with any go to it.
+_WORDS = r'[^()<>@,:;"\[\]\s]++'
 _ADDR_SPEC = rf"{_WORDS}@{_WORDS}"
 # One list entry: a bare address, or a display name (words and quoted strings without
 # backslashes) then an address in angle brackets; then a comma or the end.

@@ -8,6 +8,7 @@ what it had to guess. Every guess here becomes an issue sentence appended to ``i
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
@@ -23,10 +24,11 @@ _HEADER_LINE = rb"(?:From |[\041-\071\073-\176]*:|[\t ])"
 _BLOCK = re.compile(rb"(?:" + _HEADER_LINE + rb"[^\n]*+(?:\n|\Z))*+")
 # A line that is blank once its line break is taken off: CRs, then LF (or the end).
 _BLANK_LINE = re.compile(rb"\r*+(?:\n|\Z)")
-# A field of a plain header block: its name, the rest of its first line, its continuations.
-_FIELD_TEXT = rb"([\x21-\x39\x3b-\x7e]++):([^\n]*+)\n((?:[ \t][^\n]*+\n)*+)"
+# A field of a plain header block (as text): its name, the rest of its first line, its
+# continuation lines.
+_FIELD_TEXT = r"([\x21-\x39\x3b-\x7e]++):([^\n]*+)\n((?:[ \t][^\n]*+\n)*+)"
 _FIELD = re.compile(_FIELD_TEXT)
-_SIMPLE_BLOCK = re.compile(rb"(?:" + _FIELD_TEXT + rb")*+")
+_PLAIN_BLOCK = re.compile(f"(?:{_FIELD_TEXT})*+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
 _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _COMMENT = re.compile(r"\([^()]*\)")
@@ -70,11 +72,44 @@ def raw_text(block: bytes) -> str:
         return "".join(line_text(line) for line in block.splitlines(keepends=True))
 
 
+def field_texts(
+    block: bytes, hint: str | None, issues: list[str]
+) -> tuple[list[tuple[str, str]], bytes | None]:
+    """``fields`` with each value read by ``value_text`` (``hint``: the message's charset)."""
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and _plain_fields(text):
+        # A plain block of UTF-8 (most are): each value is valid UTF-8 too, and value_text
+        # would decode it as such, without an issue. So the fields are read off the text.
+        return [
+            (name, _unfolded(first, folded)) for name, first, folded in _FIELD.findall(text)
+        ], None
+    found, envelope = fields(block)
+    return [(name, value_text(name, value, hint, issues)) for name, value in found], envelope
+
+
+def _plain_fields(text: str) -> bool:
+    """Every line is a field (a name of printable ASCII and a colon) or a continuation, each
+    ended by LF or CRLF: then ``_FIELD`` finds the fields ``fields`` finds. (A lone CR ends a
+    line for splitlines; an envelope or a stray line are left to ``fields``.)"""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return False
+    return _PLAIN_BLOCK.fullmatch(text) is not None
+
+
+def _unfolded(first: str, folded: str) -> str:
+    """A field's value as ``fields`` makes it: its first line stripped (as bytes are), the
+    continuation lines added without their line breaks."""
+    value = first.strip(" \t\n\r\v\f")
+    if folded:
+        value += folded.replace("\r\n", "").replace("\n", "")
+    return value
+
+
 def fields(block: bytes) -> tuple[list[tuple[str, bytes]], bytes | None]:
     """Unfolded (name, raw value) pairs in order, and the mbox envelope line if any."""
-    simple = _simple_fields(block)
-    if simple is not None:
-        return simple, None
     out: list[tuple[str, bytes]] = []
     envelope = None
     for index, line in enumerate(block.splitlines()):
@@ -87,20 +122,6 @@ def fields(block: bytes) -> tuple[list[tuple[str, bytes]], bytes | None]:
             raw_name, _, raw_value = line.partition(b":")
             out.append((raw_name.decode("latin-1").strip(), raw_value.strip()))
     return out, envelope
-
-
-def _simple_fields(block: bytes) -> list[tuple[str, bytes]] | None:
-    """``fields`` for a block of plain fields (a name of printable ASCII, each line ended by
-    LF or CRLF), one match per field; None for any other block."""
-    if block.count(b"\r") != block.count(b"\r\n") or not _SIMPLE_BLOCK.fullmatch(block):
-        return None  # a lone CR ends a line for splitlines; an envelope, a stray line ...
-    out = []
-    for name, first, folded in _FIELD.findall(block):
-        value = first.strip()
-        if folded:  # the continuation lines, their line breaks dropped
-            value += folded.replace(b"\r\n", b"").replace(b"\n", b"")
-        out.append((name.decode("ascii"), value))
-    return out
 
 
 def value_text(name: str, value: bytes, hint: str | None, issues: list[str]) -> str:
@@ -190,8 +211,13 @@ def addresses(values: list[str], name: str, issues: list[str]) -> tuple[Address,
         display = decode_words(display, name, issues).strip()
         address = address.strip()
         if display or address:
-            out.append(Address(display, address))
+            out.append(_address(display, address))
     return tuple(out)
+
+
+# The same people write and are written to again and again: an Address (frozen, so it can be
+# shared) is made once for each, as building one costs more than looking it up.
+_address = functools.lru_cache(maxsize=4096)(Address)
 
 
 def parse_date(text: str, issues: list[str]) -> tuple[int | None, str]:

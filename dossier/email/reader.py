@@ -41,13 +41,13 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
     issues: list[str] = []
     block, body, separated = headers.split_block(raw)
     source = _source(raw, block, body, separated, issues)
-    fields, envelope = headers.fields(block)
-    _check_block(fields, body, separated, issues)
     hint = source.charset if isinstance(source, mime.TextBody) else _top_charset(source)
-    texts = [(name, headers.value_text(name, value, hint, issues)) for name, value in fields]
+    undecodable: list[str] = []  # said after any problem with the block itself
+    texts, envelope = headers.field_texts(block, hint, undecodable)
+    _check_block(texts, body, separated, issues)
+    issues.extend(undecodable)
     decoded = tuple((name, headers.decode_words(text, name, issues)) for name, text in texts)
-    keyed = [(name.lower(), text) for name, text in texts]
-    first = _first_values(keyed, issues)
+    first, every = _by_name(texts, issues)
     if isinstance(source, mime.TextBody):
         found = mime.walk_text(source, body, limits, raw)
     else:
@@ -64,11 +64,11 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
         headers_raw=headers.raw_text(block),
         headers=decoded,
         subject=headers.decode_words(first.get("subject", ""), "Subject", []),
-        sender=_first(_addresses(keyed, "from", issues)),
-        to=_addresses(keyed, "to", issues),
-        cc=_addresses(keyed, "cc", issues),
-        bcc=_addresses(keyed, "bcc", issues),
-        reply_to=_addresses(keyed, "reply-to", issues),
+        sender=_first(_addresses(every, "from", issues)),
+        to=_addresses(every, "to", issues),
+        cc=_addresses(every, "cc", issues),
+        bcc=_addresses(every, "bcc", issues),
+        reply_to=_addresses(every, "reply-to", issues),
         date_text=date_text,
         date_utc=date_utc,
         date_offset=date_offset,
@@ -114,7 +114,7 @@ def _parse(raw: bytes, issues: list[str]) -> Message:
 
 
 def _check_block(
-    fields: list[tuple[str, bytes]], body: bytes, separated: bool, issues: list[str]
+    fields: list[tuple[str, str]], body: bytes, separated: bool, issues: list[str]
 ) -> None:
     if not fields:
         issues.append("The message has no headers; all of it is read as the body.")
@@ -134,22 +134,31 @@ def _top_charset(message: Message) -> str | None:
     return None
 
 
-def _first_values(keyed: list[tuple[str, str]], issues: list[str]) -> dict[str, str]:
-    """First value of each single-valued header; repeats are noted, not silently dropped."""
+def _by_name(
+    texts: list[tuple[str, str]], issues: list[str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The first value of each header and all its values, by lowercase name. Single-valued
+    headers that are repeated are noted (the first is used), not silently dropped."""
     first: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for key, text in keyed:
-        counts[key] = counts.get(key, 0) + 1
-        first.setdefault(key, text)
+    every: dict[str, list[str]] = {}
+    for name, text in texts:
+        key = name.lower()
+        values = every.get(key)
+        if values is None:
+            every[key] = [text]
+            first[key] = text
+        else:
+            values.append(text)
     for key in _SINGLE:
-        if counts.get(key, 0) > 1:
-            issues.append(f"The message has {counts[key]} {key} headers; the first is used.")
-    return first
+        count = len(every.get(key, ()))
+        if count > 1:
+            issues.append(f"The message has {count} {key} headers; the first is used.")
+    return first, every
 
 
-def _addresses(keyed: list[tuple[str, str]], key: str, issues: list[str]) -> tuple[Address, ...]:
-    """The addresses in every header named ``key`` (``keyed``: lowercase names)."""
-    values = [text for name, text in keyed if name == key]
+def _addresses(every: dict[str, list[str]], key: str, issues: list[str]) -> tuple[Address, ...]:
+    """The addresses in every header named ``key`` (``every``: values by lowercase name)."""
+    values = every.get(key)
     return headers.addresses(values, key.title(), issues) if values else ()
 
 
