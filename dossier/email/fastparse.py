@@ -12,14 +12,19 @@ the rest of reading the message together, and both can be skipped without changi
   Lists of plain ``local@domain`` and ``Name <local@domain>`` entries are split here with one
   regular expression; anything else (comments, groups, routes, quoted local parts, empty
   entries) returns None and goes to ``getaddresses``.
+* ``content_headers`` (with ``mime.text_body``): a one-part text message needs no ``Message``
+  at all, only its Content-* values.
+* ``usual_date``: ``email.utils.parsedate_to_datetime`` tries every way a date was ever
+  written; the usual RFC 2822 form is read here with one regular expression.
 
-``tests/test_email_speed_paths.py`` checks both against the general code over the shared
-corpora, field by field.
+``tests/test_email_speed_paths.py`` and ``tests/test_email_fast_paths.py`` check them against
+the general code, over the shared corpora and over tricky cases.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 from email.message import Message
 from email.policy import compat32
 from typing import Any
@@ -198,3 +203,35 @@ def _fields(text: str) -> list[tuple[str, str]] | None:
     if name:
         fields.append((name, "".join(value).rstrip("\r\n")))
     return fields
+
+
+# "Mon, 21 May 2001 18:45:34 -0700", maybe with a comment after it ("(PDT)"). Whitespace is
+# \s, as for the stdlib's split(); the year has four digits (no two-digit year rules); a zone
+# of -0000 ("UTC, the sender's zone unknown") is left to the stdlib.
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_USUAL_DATE = re.compile(
+    r"\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s+([0-9]{1,2})\s+"
+    rf"({'|'.join(_MONTHS)})\s+([1-9][0-9]{{3}})\s+"
+    r"([0-9]{1,2}):([0-9]{2}):([0-9]{2})\s+(?!-0000)([+-])([0-9]{2})([0-9]{2})"
+    r"\s*(?:\([^()]*\)\s*)?"
+)
+
+
+def usual_date(text: str) -> datetime | None:
+    """``parsedate_to_datetime`` of a Date header with any comments taken out, when it is in
+    the usual form; None when it is not. Raises ValueError as that does (a 31st of June, a
+    zone of 24 hours or more: the same datetime and timezone calls refuse them)."""
+    usual = _USUAL_DATE.fullmatch(text)
+    if usual is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = usual.groups()
+    offset = int(zone_h) * 3600 + int(zone_m) * 60  # as the stdlib counts "+0560" (6 hours)
+    zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
+    return datetime(
+        int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone
+    )

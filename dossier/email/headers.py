@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
 
 from dossier.email import charsets
-from dossier.email.fastparse import simple_addresses
+from dossier.email.fastparse import simple_addresses, usual_date
 from dossier.email.model import Address
 
 # Same test as the stdlib feed parser (email.feedparser.headerRE), so our header block is the
@@ -226,7 +226,9 @@ def parse_date(text: str, issues: list[str]) -> tuple[int | None, str]:
         return None, ""
     try:
         # Comments such as "(EDT)" before the offset make the stdlib parser miss the zone.
-        when = parsedate_to_datetime(_COMMENT.sub(" ", text))
+        when = usual_date(text)
+        if when is None:
+            when = parsedate_to_datetime(_COMMENT.sub(" ", text))
     except (TypeError, ValueError, IndexError, OverflowError):
         issues.append(f"Date header {text.strip()!r} could not be read.")
         return None, ""
