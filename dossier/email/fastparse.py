@@ -24,7 +24,7 @@ the general code, over the shared corpora and over tricky cases.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date
 from email.message import Message
 from email.policy import compat32
 from typing import Any
@@ -206,8 +206,9 @@ def _fields(text: str) -> list[tuple[str, str]] | None:
 
 
 # "Mon, 21 May 2001 18:45:34 -0700", maybe with a comment after it ("(PDT)"). Whitespace is
-# \s, as for the stdlib's split(); the year has four digits (no two-digit year rules); a zone
-# of -0000 ("UTC, the sender's zone unknown") is left to the stdlib.
+# \s, as for the stdlib's split(); the year has four digits (no two-digit year rules); times
+# and zones are in range (the stdlib reads "+0560" as six hours; a zone of -0000 means "UTC,
+# the sender's zone unknown"): those are left to it.
 _MONTHS = {
     name: number
     for number, name in enumerate(
@@ -217,21 +218,25 @@ _MONTHS = {
 _USUAL_DATE = re.compile(
     r"\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s+([0-9]{1,2})\s+"
     rf"({'|'.join(_MONTHS)})\s+([1-9][0-9]{{3}})\s+"
-    r"([0-9]{1,2}):([0-9]{2}):([0-9]{2})\s+(?!-0000)([+-])([0-9]{2})([0-9]{2})"
+    r"([01]?[0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])\s+"
+    r"(?!-0000)([+-])([01][0-9]|2[0-3])([0-5][0-9])"
     r"\s*(?:\([^()]*\)\s*)?"
 )
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
-def usual_date(text: str) -> datetime | None:
-    """``parsedate_to_datetime`` of a Date header with any comments taken out, when it is in
-    the usual form; None when it is not. Raises ValueError as that does (a 31st of June, a
-    zone of 24 hours or more: the same datetime and timezone calls refuse them)."""
+def usual_date(text: str) -> tuple[int, str] | None:
+    """What ``headers.parse_date`` makes of a Date header in the usual form (epoch seconds,
+    "+HH:MM"), by arithmetic; None for any other form or a day the month does not have."""
     usual = _USUAL_DATE.fullmatch(text)
     if usual is None:
         return None
     day, month, year, hour, minute, second, sign, zone_h, zone_m = usual.groups()
-    offset = int(zone_h) * 3600 + int(zone_m) * 60  # as the stdlib counts "+0560" (6 hours)
-    zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
-    return datetime(
-        int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone
-    )
+    try:
+        days = date(int(year), _MONTHS[month], int(day)).toordinal() - _EPOCH_DAY
+    except ValueError:  # the 31st of June: the stdlib says it cannot be read
+        return None
+    offset = int(zone_h) * 3600 + int(zone_m) * 60
+    clock = int(hour) * 3600 + int(minute) * 60 + int(second)
+    utc = days * 86400 + clock + (offset if sign == "-" else -offset)
+    return utc, f"{sign}{zone_h}:{zone_m}"

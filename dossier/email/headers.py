@@ -224,11 +224,12 @@ def parse_date(text: str, issues: list[str]) -> tuple[int | None, str]:
     """Epoch seconds and "+HH:MM" from a Date header; (None, "") when unreadable."""
     if not text.strip():
         return None, ""
+    usual = usual_date(text)
+    if usual is not None:
+        return usual
     try:
         # Comments such as "(EDT)" before the offset make the stdlib parser miss the zone.
-        when = usual_date(text)
-        if when is None:
-            when = parsedate_to_datetime(_COMMENT.sub(" ", text))
+        when = parsedate_to_datetime(_COMMENT.sub(" ", text))
     except (TypeError, ValueError, IndexError, OverflowError):
         issues.append(f"Date header {text.strip()!r} could not be read.")
         return None, ""
