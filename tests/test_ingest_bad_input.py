@@ -386,3 +386,23 @@ def test_killed_process_leaves_a_valid_case(tmp_path: Path) -> None:
         total = case.store.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         assert summary.failed == []
     assert total == len(lines)
+
+
+@pytest.mark.parametrize("files_beside", [1, 80])  # read by the writer / by the workers
+def test_a_pipe_in_a_folder_is_reported_not_waited_on(tmp_path: Path, files_beside: int) -> None:
+    """A named pipe (or socket, device) among the files: reading it would never end."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes on this system")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(files_beside):
+        (folder / f"{n}.eml").write_text(
+            f"From: a@x.org\nSubject: n{n}\nMessage-ID: <{n}@x>\n\nhello {n}\n", "utf-8"
+        )
+    os.mkfifo(folder / "pipe")
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        summary = ingest(case, [folder])
+    assert summary.messages_new == files_beside
+    assert [(Path(label).name, "not a regular file" in why) for label, why in summary.failed] == [
+        ("pipe", True)
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,17 +41,23 @@ def file_entry(path: Path | str, root: Path | None = None) -> Entry:
     ``root`` is the folder the user gave: companions are read from inside it only."""
     name = os.fspath(path)
     try:
-        size = os.stat(name).st_size
+        info = os.stat(name)
+        size, regular = info.st_size, stat.S_ISREG(info.st_mode)
     except OSError:
-        size = 0
+        size, regular = 0, True  # gone or unreadable: opening it says why
     return Entry(
         label=name,
         name=os.path.basename(name),
         size=size,
-        opener=lambda: open(name, "rb"),
+        opener=(lambda: open(name, "rb")) if regular else lambda: _not_a_file(name),
         path=name,
         companion=_disk_companions(name, root),
     )
+
+
+def _not_a_file(path: str) -> BinaryIO:
+    # Reading a pipe or a device would wait forever (or never end).
+    raise OSError(f"not a regular file (a pipe, socket or device) at {path!r}; not read")
 
 
 def _disk_companions(path: str, root: Path | None) -> Callable[[str], bytes | None]:

@@ -18,10 +18,11 @@ import multiprocessing
 import multiprocessing.context
 import os
 import signal
+import stat
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from dossier.email.dkim import KeyStore
 from dossier.ingest.mailready import ReadyFile
@@ -75,7 +76,7 @@ def _prepare(path: str, forced: str) -> Prepared | None:
     from dossier.ingest.mailready import ready_file
 
     try:
-        with open(path, "rb") as stream:
+        with _open_regular(path) as stream:
             data = stream.read(HEAD_SIZE)
             name = path.rsplit("/", 1)[-1]
             if is_zip(data):
@@ -104,6 +105,16 @@ def _prepare(path: str, forced: str) -> Prepared | None:
         return Prepared(fmt.name, sha, b"", records, None)
     except Exception:  # the writer then reads the file itself and reports what is wrong
         return None
+
+
+def _open_regular(path: str) -> BinaryIO:
+    """The file open for reading; raises if it is not a regular file (without waiting on a
+    pipe, as a plain open would)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{path}: not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 class MailPrefetch:
