@@ -29,6 +29,7 @@ _BLANK_LINE = re.compile(rb"\r*+(?:\n|\Z)")
 _FIELD_TEXT = r"([\x21-\x39\x3b-\x7e]++):([^\n]*+)\n((?:[ \t][^\n]*+\n)*+)"
 _FIELD = re.compile(_FIELD_TEXT)
 _PLAIN_BLOCK = re.compile(f"(?:{_FIELD_TEXT})*+")
+_BYTES_WHITESPACE = " \t\n\r\v\f"  # what bytes.strip() strips
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
 _ANGLE_ID = re.compile(r"<([^<>]*)>")
 _COMMENT = re.compile(r"\([^()]*\)")
@@ -84,7 +85,8 @@ def field_texts(
         # A plain block of UTF-8 (most are): each value is valid UTF-8 too, and value_text
         # would decode it as such, without an issue. So the fields are read off the text.
         return [
-            (name, _unfolded(first, folded)) for name, first, folded in _FIELD.findall(text)
+            (name, _unfolded(first, folded) if folded else first.strip(_BYTES_WHITESPACE))
+            for name, first, folded in _FIELD.findall(text)
         ], None
     found, envelope = fields(block)
     return [(name, value_text(name, value, hint, issues)) for name, value in found], envelope
@@ -102,7 +104,7 @@ def _plain_fields(text: str) -> bool:
 def _unfolded(first: str, folded: str) -> str:
     """A field's value as ``fields`` makes it: its first line stripped (as bytes are), the
     continuation lines added without their line breaks."""
-    value = first.strip(" \t\n\r\v\f")
+    value = first.strip(_BYTES_WHITESPACE)
     if folded:
         value += folded.replace("\r\n", "").replace("\n", "")
     return value
@@ -206,8 +208,17 @@ def addresses(values: list[str], name: str, issues: list[str]) -> tuple[Address,
 
     Decoding first would let a comma inside an encoded name split one address in two.
     """
+    simple = simple_addresses(values)
+    if simple:
+        # Plain entries: each has an address, without spaces; only names need decoding.
+        return tuple(
+            [
+                _address(decode_words(display, name, issues).strip() if display else "", address)
+                for display, address in simple
+            ]
+        )
     out = []
-    for display, address in simple_addresses(values) or getaddresses(values):
+    for display, address in getaddresses(values):
         display = decode_words(display, name, issues).strip()
         address = address.strip()
         if display or address:

@@ -46,7 +46,7 @@ def _read(raw: bytes, limits: Limits) -> ParsedEmail:
     texts, envelope = headers.field_texts(block, hint, undecodable)
     _check_block(texts, body, separated, issues)
     issues.extend(undecodable)
-    decoded = tuple((name, headers.decode_words(text, name, issues)) for name, text in texts)
+    decoded = tuple([(name, headers.decode_words(text, name, issues)) for name, text in texts])
     first, every = _by_name(texts, issues)
     if isinstance(source, mime.TextBody):
         found = mime.walk_text(source, body, limits, raw)
