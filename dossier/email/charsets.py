@@ -9,6 +9,7 @@ the text is an interpretation.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 from charset_normalizer import from_bytes
@@ -44,6 +45,12 @@ def lookup(label: str | None) -> str | None:
     """Python codec name for a charset label, or None when unknown or not a charset."""
     if not label:
         return None
+    return _lookup(label)
+
+
+@functools.lru_cache(maxsize=256)
+def _lookup(label: str) -> str | None:
+    # Once per label: a mailbox uses a handful, and asking the codec registry costs more.
     name = label.strip().strip("\"'").lower()
     if name in _MEANINGLESS:
         return None

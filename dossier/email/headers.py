@@ -275,6 +275,8 @@ def message_ids(text: str) -> tuple[str, ...]:
     Whitespace inside brackets is folding, not part of the id. Without any brackets, tokens
     that look like ids (contain "@") are taken as written.
     """
+    if not text:
+        return ()  # (no In-Reply-To or References: the usual case)
     found = ["".join(m.split()) for m in _ANGLE_ID.findall(text)]
     ids = [i for i in found if i]
     if ids or found:
