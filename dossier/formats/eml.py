@@ -208,7 +208,7 @@ def sniff(head: bytes, filename: str) -> float:
     ``:2,`` name, a bare number); a leading ``From `` line costs 0.05, and a second message in
     the head (an mbox) brings the score to 0.4 so that MBOX takes the file. ``.emlx``: 0.95.
     """
-    if not head or b"\x00" in head[:4096]:
+    if not head or head.find(b"\x00", 0, 4096) >= 0:  # (without copying the head)
         return 0.0
     name = _base_name(filename).lower()
     emlx = _emlx_length(head)
