@@ -296,3 +296,20 @@ def test_maildir_flags_from_any_spelling_of_a_name(name: str) -> None:
 
     expected = PurePath(name.replace("\\", "/")).name
     assert eml._base_name(name) == expected
+
+
+def test_long_header_values_are_read_but_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is remembered between emails (Content-* answers, charsets, people) stays small:
+    a hostile email with huge values is read the same, and nothing of it is kept."""
+    huge = "x" * 100_000
+    raw = (
+        f"From: {huge} <a@b.example>\nTo: {huge}@b.example\n"
+        f"Content-Type: text/plain; charset=utf-8; name{huge}=y\n\nText.\n"
+    ).encode()
+    caches = (mime._remembered_text_body, headers._remembered_address)
+    before = [cache.cache_info().currsize for cache in caches]
+    fast = read_email(raw)
+    assert [cache.cache_info().currsize for cache in caches] == before
+    assert fast.text == "Text.\n" and fast.to[0].address == f"{huge}@b.example"
+    general(monkeypatch)
+    assert read_email(raw) == fast

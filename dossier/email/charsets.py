@@ -45,12 +45,12 @@ def lookup(label: str | None) -> str | None:
     """Python codec name for a charset label, or None when unknown or not a charset."""
     if not label:
         return None
-    return _lookup(label)
-
-
-@functools.lru_cache(maxsize=256)
-def _lookup(label: str) -> str | None:
     # Once per label: a mailbox uses a handful, and asking the codec registry costs more.
+    # (A label too long to be one is not remembered: a hostile message must not fill memory.)
+    return _remembered_lookup(label) if len(label) <= 64 else _lookup(label)
+
+
+def _lookup(label: str) -> str | None:
     name = label.strip().strip("\"'").lower()
     if name in _MEANINGLESS:
         return None
@@ -66,6 +66,9 @@ def _lookup(label: str) -> str | None:
     except (LookupError, ValueError):
         return None
     return codec
+
+
+_remembered_lookup = functools.lru_cache(maxsize=256)(_lookup)
 
 
 def decode(data: bytes, label: str | None, where: str) -> tuple[str, str | None]:

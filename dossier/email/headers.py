@@ -213,7 +213,7 @@ def addresses(values: list[str], name: str, issues: list[str]) -> tuple[Address,
         # Plain entries: each has an address, without spaces; only names need decoding.
         return tuple(
             [
-                _address(decode_words(display, name, issues).strip() if display else "", address)
+                _person(decode_words(display, name, issues).strip() if display else "", address)
                 for display, address in simple
             ]
         )
@@ -222,13 +222,20 @@ def addresses(values: list[str], name: str, issues: list[str]) -> tuple[Address,
         display = decode_words(display, name, issues).strip()
         address = address.strip()
         if display or address:
-            out.append(_address(display, address))
+            out.append(_person(display, address))
     return tuple(out)
 
 
-# The same people write and are written to again and again: an Address (frozen, so it can be
-# shared) is made once for each, as building one costs more than looking it up.
-_address = functools.lru_cache(maxsize=4096)(Address)
+def _person(name: str, address: str) -> Address:
+    """``Address(name, address)``; the same people write and are written to again and again,
+    so one Address (frozen: it can be shared) is made for each, as building one costs more
+    than looking it up. (Not for odd long ones: a hostile message must not fill memory.)"""
+    if len(name) + len(address) > 256:
+        return Address(name, address)
+    return _remembered_address(name, address)
+
+
+_remembered_address = functools.lru_cache(maxsize=4096)(Address)
 
 
 def parse_date(text: str, issues: list[str]) -> tuple[int | None, str]:

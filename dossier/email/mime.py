@@ -65,7 +65,6 @@ class TextBody(NamedTuple):
     quoted_printable: bool  # the body is decoded as quoted-printable (else taken as it is)
 
 
-@functools.lru_cache(maxsize=512)
 def text_body(
     content_type: str | None, transfer_encoding: str | None, disposition: str | None
 ) -> TextBody | None:
@@ -77,8 +76,21 @@ def text_body(
     name, and it parses the parameters slowly, again for each question. The answers depend on
     these three values only, and the messages of a mailbox share a handful of them: so they
     are worked out once per combination, by the same code, on a message with just these
-    headers.
+    headers. (Not remembered for values too long to be usual: a hostile message must not
+    fill memory.)
     """
+    values = (content_type, transfer_encoding, disposition)
+    if sum(len(value) for value in values if value is not None) > _REMEMBERED:
+        return _work_out_text_body(*values)
+    return _remembered_text_body(*values)
+
+
+_REMEMBERED = 1024  # characters of header values in one remembered answer, at most
+
+
+def _work_out_text_body(
+    content_type: str | None, transfer_encoding: str | None, disposition: str | None
+) -> TextBody | None:
     part = Message(policy=compat32)
     for name, value in (
         ("Content-Type", content_type),
@@ -100,6 +112,9 @@ def text_body(
         return None
     encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
     return TextBody(ctype, _charset(part), encoding, decoder == "quoted-printable")
+
+
+_remembered_text_body = functools.lru_cache(maxsize=512)(_work_out_text_body)
 
 
 def walk_text(body_type: TextBody, body: bytes, limits: Limits, raw: bytes = b"") -> Found:

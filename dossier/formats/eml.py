@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import BinaryIO, Literal
 
-from dossier.formats.base import ParseOptions
+from dossier.formats.base import HEAD_SIZE, ParseOptions
 from dossier.formats.mbox import second_message_at
 from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
 
@@ -143,7 +143,8 @@ def maildir_folder(path: str, root: str | None = None) -> str:
 
 _Scan = tuple[int, int, bool, int]
 # The last scan and the bytes it read: recognising a file and then parsing it scan the same
-# bytes one right after the other (usually the very same object).
+# bytes one right after the other (usually the very same object). Only bytes as small as a
+# sniffed head are kept, so a big file is not held in memory after its turn.
 _last_scan: tuple[bytes, _Scan] = (b"", (0, 0, False, 0))
 
 
@@ -154,7 +155,8 @@ def _header_scan(data: bytes) -> _Scan:
     if data == last_data:
         return last_result
     result = _scan_headers(data)
-    _last_scan = (data, result)
+    if len(data) <= HEAD_SIZE:
+        _last_scan = (data, result)
     return result
 
 
