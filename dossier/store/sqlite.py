@@ -31,7 +31,9 @@ MessageRow = tuple[Any, ...]  # see insert_local_messages for the column order
 
 
 # A run of small files commits at most this often: an interrupted run loses at most this much.
-BATCH_SECONDS = 2.0
+# Often, so that most pages are written out while the parse workers still read (a commit every
+# 2 s left one big write at the end of a short run, with the workers idle).
+BATCH_SECONDS = 0.25
 
 
 def connect(path: Path) -> sqlite3.Connection:
