@@ -77,6 +77,25 @@ def test_spamassassin_and_fixtures_never_crash(tmp_path: Path) -> None:
     assert stored >= 450
     spam = [s for s in case.store.list_sources() if "/spamassassin/" in s["name"]]
     assert len(spam) == 450 and all(s["status"] == "ok" for s in spam)
+    _attached_emails_point_at_their_bytes(case)
+
+
+def _attached_emails_point_at_their_bytes(case: Case) -> None:
+    """Every attached email with a place of its own in the file: those bytes read as it."""
+    from dossier.email.reader import read_email
+    from dossier.read import original_bytes
+
+    rows = case.store.conn.execute(
+        "SELECT m.source_id, m.byte_start, m.byte_end, e.subject, e.header_message_id,"
+        " p.byte_start, p.byte_end FROM messages m JOIN emails e ON e.message_id = m.id"
+        " JOIN messages p ON p.id = e.parent_id"
+    ).fetchall()
+    own = [r for r in rows if (r[1], r[2]) != (r[5], r[6])]
+    assert len(own) >= 10  # the fixtures' forwarded and digest emails
+    for source_id, start, end, subject, message_id, parent_start, parent_end in own:
+        assert parent_start <= start < end <= parent_end
+        mail = read_email(original_bytes(case, source_id)[start:end])
+        assert (mail.subject, mail.message_id) == (subject, message_id)
 
 
 def test_nested_email_becomes_its_own_message(tmp_path: Path) -> None:

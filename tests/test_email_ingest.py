@@ -266,3 +266,55 @@ def test_arc_result_is_recorded_with_dkim(tmp_path: Path) -> None:
     assert any("ARC no-key" in d for d in details)
     statuses = {s for (s,) in case.store.conn.execute("SELECT DISTINCT dkim FROM emails")}
     assert statuses <= {"no-key", "unsigned", "error"}
+
+
+_ATTACHED = (
+    "From: Ann <ann@example.org>\r\nTo: Bob <bob@example.org>\r\nSubject: the plan\r\n"
+    "Message-ID: <inner@example.org>\r\nDate: Tue, 14 May 2024 09:00:00 +0000\r\n\r\n"
+    "Move the organisers.\r\n"
+)
+
+
+def _forward(n: int) -> str:
+    return (
+        f"From: Bob <bob@example.org>\r\nTo: Cy <cy@example.org>\r\nSubject: Fwd {n}\r\n"
+        f"Message-ID: <fwd-{n}@example.org>\r\nDate: Tue, 14 May 2024 10:0{n}:00 +0000\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n" + _ATTACHED + "--b--\r\n"
+    )
+
+
+@pytest.mark.parametrize("layout", ["eml", "mbox"])
+def test_an_attached_email_points_at_its_own_bytes_in_the_file(tmp_path: Path, layout: str) -> None:
+    """The attached email's place is its own bytes inside the parent, not the whole parent:
+    ``show`` quotes it, DKIM checks it."""
+    from dossier.read import original_bytes
+
+    if layout == "eml":
+        path = tmp_path / "fwd.eml"
+        path.write_bytes(_forward(1).encode())
+    else:
+        path = tmp_path / "box.mbox"
+        path.write_bytes(
+            "".join(
+                f"From bob@example.org Tue May 14 10:0{n}:00 2024\r\n{_forward(n)}\r\n"
+                for n in (1, 2)
+            ).encode()
+        )
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [path])
+        rows = case.store.conn.execute(
+            "SELECT m.source_id, m.byte_start, m.byte_end, m.line_start, m.line_end, e.subject"
+            " FROM messages m JOIN emails e ON e.message_id = m.id WHERE e.parent_id IS NOT NULL"
+        ).fetchall()
+        assert rows, "the attached email is a message of its own"
+        data = original_bytes(case, rows[0][0])
+    for _, start, end, first, last, subject in rows:
+        # The line break before the next boundary belongs to the boundary (RFC 2046).
+        assert data[start:end] == _ATTACHED.encode()[:-2] and subject == "the plan"
+        lines = data.split(b"\n")
+        assert (
+            lines[first - 1].startswith(b"From: Ann")
+            and lines[last - 1] == b"Move the organisers.\r"
+        )

@@ -241,6 +241,27 @@ def message_uid(source_sha: str, record: EmailRecord) -> str:
     return uid
 
 
+def attached_record(record: EmailRecord, raw: bytes | None, number: int) -> EmailRecord:
+    """The record of the ``number``th email attached to ``record``'s: where its own bytes sit
+    in the file, when the parent carries them as they are (a message/rfc822 part, not
+    re-encoded); otherwise the parent's place, with the attachment named in ``item``."""
+    inner = record._replace(item=f"{record.item or ''}#attached-{number}")
+    if raw is None or record.raw is None or record.item:
+        return inner  # re-encoded, an Outlook item, or inside a .pst/.msg: no place in a file
+    offset = record.raw.find(raw)
+    if offset < 0 or not raw:
+        return inner
+    start = record.byte_start + offset
+    first_line = (record.line_start or 1) + record.raw.count(b"\n", 0, offset)
+    return inner._replace(
+        raw=raw,
+        byte_start=start,
+        byte_end=start + len(raw),
+        line_start=first_line,
+        line_end=first_line + raw.count(b"\n", 0, len(raw) - 1),
+    )
+
+
 def searchable_text(mail: ParsedEmail, attachment_texts: list[str]) -> str:
     """What the full-text index sees: subject, body and the text read from attachments."""
     return search_text("\n\n".join([mail.subject, mail.text, *attachment_texts]))
@@ -346,26 +367,27 @@ class _MailLoader:
             self.result.duplicates += 1
             return
         message_id = self._insert(mail, record, chash, parent)
-        for number, nested in enumerate(self._attached_emails(mail), 1):
+        for number, (raw, nested) in enumerate(self._attached_emails(mail), 1):
             if depth >= MAX_NESTING:
                 self._issue(record, f"an attached email nested over {MAX_NESTING} deep")
                 break
-            inner = record._replace(item=f"{record.item or ''}#attached-{number}")
+            inner = attached_record(record, raw, number)
             self._store(nested, inner, parent=message_id, depth=depth + 1)
         for text in mail.issues:
             self._issue(record, text)
 
-    def _attached_emails(self, mail: ParsedEmail) -> Iterator[ParsedEmail]:
-        """Emails inside this one: message/rfc822 parts, and attached Outlook .msg files."""
+    def _attached_emails(self, mail: ParsedEmail) -> Iterator[tuple[bytes | None, ParsedEmail]]:
+        """Emails inside this one, with their RFC 822 bytes: message/rfc822 parts, and
+        attached Outlook .msg files (no such bytes)."""
         for raw in mail.nested:
             nested = self._read(raw)
             if nested is not None:
-                yield nested
+                yield raw, nested
         for part in mail.parts:
             if part.content_type == "application/vnd.ms-outlook" or part.filename.lower().endswith(
                 ".msg"
             ):
-                yield from _outlook_items(part.payload)
+                yield from ((None, item) for item in _outlook_items(part.payload))
 
     def _add_copy_dkim(self, message_id: int, raw: bytes) -> None:
         status, detail = dkim_status(self._unquoted(raw), self.ctx.dkim_keys)
