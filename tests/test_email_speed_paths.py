@@ -423,3 +423,31 @@ def test_a_format_named_for_all_files_is_applied_by_the_workers(
     same_summary(fast_summary, usual_summary)
     assert fast_summary.mailboxes == 34 and fast_summary.messages_new == 31
     assert [Path(label).name for label, _ in fast_summary.unrecognised] == ["30."]
+
+
+def test_a_failing_receiver_leaves_the_files_to_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever stops the thread that takes the workers' results, the writer does not wait
+    for ever: it reads the files the workers' results did not bring, and stores them all."""
+    from dossier.ingest import prefetch
+
+    monkeypatch.setattr(prefetch, "CHUNK", 4)
+    calls = {"n": 0}
+    real = prefetch._Worker.receive
+
+    def breaks_on_the_third(self: prefetch._Worker) -> list[prefetch.Prepared | None]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("the receiving thread dies")
+        return real(self)
+
+    monkeypatch.setattr(prefetch._Worker, "receive", breaks_on_the_third)
+    folder = mail_folder(tmp_path)
+    usual, _ = ingest_into(tmp_path / "usual", [folder], monkeypatch, batched=False)
+    monkeypatch.setattr(files_module, "PREFETCH_MIN_FILES", 1)
+    with Case.create(tmp_path / "broken", title=None, tz="UTC") as case:
+        summary = ingest(case, [folder], IngestOptions(custodian="Bob"))
+        rows = case_rows(case.store)
+    assert calls["n"] >= 3 and summary.failed == []
+    assert rows == usual

@@ -194,18 +194,26 @@ class MailPrefetch:
             return self._ready.pop(chunk, [])
 
     def _receive_all(self) -> None:
-        """The receiving thread: every chunk, in order, from the worker that has it."""
-        for chunk in range(self._chunks):
+        """The receiving thread: every chunk, in order, from the worker that has it. However
+        it ends, the writer stops waiting on it (and reads what is missing itself)."""
+        try:
+            for chunk in range(self._chunks):
+                with self._changed:
+                    while chunk - self._wanted >= WINDOW and not self._stopping:
+                        self._changed.wait()  # the writer is far behind: let the workers wait
+                    if self._stopping:
+                        return
+                found = self._workers[chunk % len(self._workers)].receive()
+                with self._changed:
+                    if chunk >= self._wanted:
+                        self._ready[chunk] = found
+                    self._received = chunk + 1
+                    self._changed.notify_all()
+        except Exception:  # only speed is lost: the writer reads the rest itself
+            pass
+        finally:
             with self._changed:
-                while chunk - self._wanted >= WINDOW and not self._stopping:
-                    self._changed.wait()  # the writer is far behind: let the workers wait
-                if self._stopping:
-                    return
-            found = self._workers[chunk % len(self._workers)].receive()
-            with self._changed:
-                if chunk >= self._wanted:
-                    self._ready[chunk] = found
-                self._received = chunk + 1
+                self._received = self._chunks
                 self._changed.notify_all()
 
     def close(self) -> None:
