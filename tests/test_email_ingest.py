@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from dossier.case import Case
 from dossier.ingest import IngestOptions, ingest
+from dossier.store.search import count, search
+from tests.conftest import Result
 
 BUDGET = (
     "From: Alice Example <alice@union.example>\n"
@@ -266,6 +269,44 @@ def test_arc_result_is_recorded_with_dkim(tmp_path: Path) -> None:
     assert any("ARC no-key" in d for d in details)
     statuses = {s for (s,) in case.store.conn.execute("SELECT DISTINCT dkim FROM emails")}
     assert statuses <= {"no-key", "unsigned", "error"}
+    arcs = dict(case.store.conn.execute("SELECT arc, count(*) FROM emails GROUP BY arc"))
+    assert set(arcs) == {"no-key", "none"} and arcs["no-key"] == sum(
+        "ARC no-key" in d for d in details
+    )
+    assert count(case.store.conn, "arc:no-key") == arcs["no-key"]
+
+
+def test_arc_sets_are_searchable_before_and_after_checking(
+    tmp_path: Path, dossier: Callable[..., Result]
+) -> None:
+    """Without a key store an ARC-sealed email is arc:unchecked (shown as such); checked
+    later with `dossier dkim`, it gets the chain's result."""
+    from dossier.email.dkim import load_keys
+    from dossier.ingest.authenticity import verify_case
+    from tests.conftest import need_corpora
+
+    mbox = need_corpora() / "email" / "mailing-list" / "linux-mips-2019q4.mbox"
+    keys = tmp_path / "keys.tsv"
+    keys.write_text("# no keys\n", "utf-8")
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [mbox])
+        sealed = count(case.store.conn, "arc:unchecked")
+        assert sealed > 100 and count(case.store.conn, "arc:pass") == 0
+        first = search(case.store.conn, "arc:unchecked", limit=1)[0].uid
+    assert "; ARC unchecked" in dossier("show", tmp_path / "case", first).out
+    with Case.open(tmp_path / "case") as case:
+        verify_case(case, load_keys(str(keys)))
+        assert count(case.store.conn, "arc:no-key") == sealed
+    assert "ARC no-key" in dossier("show", tmp_path / "case", first).out
+
+
+def test_an_unknown_arc_value_says_which_there_are() -> None:
+    from dossier.errors import QueryError
+    from dossier.store.query import parse
+
+    with pytest.raises(QueryError) as found:
+        parse("arc:maybe")
+    assert "arc:pass" in (found.value.hint or "")
 
 
 _ATTACHED = (

@@ -72,7 +72,9 @@ def mail_folder(root: Path) -> Path:
     (folder / "1715671802.M1.host:2,RS").write_text(email(31), "utf-8")
     signed = "DKIM-Signature: v=1; a=rsa-sha256; d=union.example; s=s1; b=abc\n" + email(32)
     (folder / "32.").write_text(signed, "utf-8")
-    (folder / "33.").write_text("Received: by relay\n" + signed, "utf-8")  # a copy of it
+    # A copy of it, sealed by a relay (ARC): the message's ARC result becomes "unchecked".
+    sealed = "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=relay.example; s=k; b=abc\n"
+    (folder / "33.").write_text(sealed + "Received: by relay\n" + signed, "utf-8")
     # 8-bit and encoded-word headers, quoted-printable and base64 bodies.
     (folder / "34.").write_bytes(
         email(34)
@@ -152,6 +154,7 @@ def test_batched_files_store_the_same_rows_as_one_by_one(
     same_summary(fast_summary, usual_summary)
     assert usual_summary.messages_merged == 3 and usual_summary.already_present == 1
     assert usual_summary.near_duplicates == 1 and len(usual["further_copies"]) == 3
+    assert sum(row[-1] == "unchecked" for row in fast["emails"]) == 1  # arc, from the copy
 
 
 def test_reingesting_adds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

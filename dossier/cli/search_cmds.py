@@ -148,7 +148,13 @@ def _print_email(email: dict[str, object]) -> None:
         f"Message-ID: {email['header_message_id'] or '(none)'}; folder "
         f"{email['folder'] or '-'}; DKIM {email['dkim']}"
         + (f" ({email['dkim_detail']})" if email["dkim_detail"] else "")
+        + (f"; ARC {email['arc']}" if _arc_unsaid(email) else "")
     )
+
+
+def _arc_unsaid(email: dict[str, Any]) -> bool:
+    """An ARC set the DKIM detail does not already speak of (it does once checked)."""
+    return email.get("arc", "none") != "none" and "ARC" not in (email["dkim_detail"] or "")
 
 
 def _print_chat_details(details: dict[str, Any]) -> None:

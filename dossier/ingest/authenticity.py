@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from dossier.case import Case
 from dossier.email.dkim import KeyStore
-from dossier.ingest.mail import MBOXRD_QUOTE, combine_dkim, dkim_status
+from dossier.ingest.mail import ARC_RANK, MBOXRD_QUOTE, check_signatures, combine_dkim, most_telling
 from dossier.read import original_bytes
 
 
@@ -20,7 +20,7 @@ def verify_case(
 ) -> Counter[str]:
     """Verify every copy of every email with RFC 822 bytes; a message gets the most telling
     result of its copies (see ``combine_dkim``). Returns how many messages got each status."""
-    results: dict[int, tuple[str, list[str]]] = {}
+    results: dict[int, tuple[str, list[str], str]] = {}  # DKIM, the copies' details, ARC
     cached: tuple[int, bytes] | None = None
     for message_id, source_id, start, end, variant in case.store.email_copies_with_origin():
         if cached is None or cached[0] != source_id:
@@ -28,12 +28,16 @@ def verify_case(
         raw = cached[1][start:end]
         if variant == "mboxrd":
             raw = MBOXRD_QUOTE.sub(rb"\1", raw)
-        status, detail = dkim_status(raw, keys)
-        before, details = results.get(message_id, (status, []))
-        results[message_id] = (combine_dkim(before, status), [*details, detail or status])
+        status, detail, arc = check_signatures(raw, keys)
+        before, details, arc_before = results.get(message_id, (status, [], arc))
+        results[message_id] = (
+            combine_dkim(before, status),
+            [*details, detail or status],
+            most_telling(ARC_RANK, arc_before, arc),
+        )
         if on_message:
             on_message()
     with case.store.transaction():
-        for message_id, (status, details) in results.items():
-            case.store.set_dkim(message_id, status, "; ".join(details))
-    return Counter(status for status, _ in results.values())
+        for message_id, (status, details, arc) in results.items():
+            case.store.set_dkim(message_id, status, "; ".join(details), arc)
+    return Counter(status for status, _, _ in results.values())

@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from dossier.email.dkim import KeyStore, verify
 from dossier.email.extract import attachment_text
@@ -52,8 +52,17 @@ class MailResult:
     conversations: dict[str, int] = field(default_factory=dict)
 
 
-def dkim_status(raw: bytes, keys: KeyStore | None) -> tuple[str, str | None]:
-    """(status, detail): verified against ``keys``, or only signed/unsigned without them."""
+class Signatures(NamedTuple):
+    """What an email's signatures say: DKIM's status and why, and the ARC chain's status
+    (none: no ARC set; unchecked: a set, but no key store; else pass, fail or no-key)."""
+
+    dkim: str
+    detail: str | None
+    arc: str
+
+
+def check_signatures(raw: bytes, keys: KeyStore | None) -> Signatures:
+    """Verified against ``keys``; without them, only whether the email is signed."""
     if keys is not None:
         result = verify(raw, keys)
         detail = result.detail
@@ -61,11 +70,15 @@ def dkim_status(raw: bytes, keys: KeyStore | None) -> tuple[str, str | None]:
             detail = f"{detail}; ARC {result.arc}" + (
                 f" ({result.arc_detail})" if result.arc_detail else ""
             )
-        return result.status, detail
-    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0].lower()
-    if b"\ndkim-signature:" in b"\n" + head:
-        return "unchecked", "signed; give a key store (--dkim-keys) to verify it"
-    return "unsigned", None
+        return Signatures(result.status, detail, result.arc)
+    head = b"\n" + raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0].lower()
+    arc = "unchecked" if b"\narc-seal:" in head else "none"
+    if b"\ndkim-signature:" in head:
+        return Signatures("unchecked", "signed; give a key store (--dkim-keys) to verify it", arc)
+    return Signatures("unsigned", None, arc)
+
+
+NOT_CHECKED = Signatures("unchecked", None, "none")  # an item without RFC 822 bytes
 
 
 # Headers that each mailbox or server on the way adds to its own copy: two copies that differ
@@ -168,11 +181,27 @@ def _envelope_key(mail: ParsedEmail) -> str:
 # When copies disagree, the message shows the most telling result: a copy that fails says
 # something was altered; a pass says the email is authentic.
 DKIM_RANK = ("fail", "pass", "no-key", "error", "unchecked", "unsigned")
+ARC_RANK = ("fail", "pass", "no-key", "unchecked", "none")
 
 
 def combine_dkim(first: str, second: str) -> str:
-    rank = {status: n for n, status in enumerate(DKIM_RANK)}
-    return min(first, second, key=lambda status: rank.get(status, len(rank)))
+    return most_telling(DKIM_RANK, first, second)
+
+
+def combine_signatures(old: Signatures, copy: Signatures) -> Signatures:
+    """A message's result once another copy of it is checked: the most telling DKIM and ARC
+    results, and the copy's own result noted when it changed either."""
+    dkim = combine_dkim(old.dkim, copy.dkim)
+    arc = most_telling(ARC_RANK, old.arc, copy.arc)
+    if (dkim, arc) == (old.dkim, old.arc):
+        return old
+    note = f"another copy: {copy.dkim}" + (f" ({copy.detail})" if copy.detail else "")
+    return Signatures(dkim, "; ".join(filter(None, [old.detail, note])), arc)
+
+
+def most_telling(rank: tuple[str, ...], first: str, second: str) -> str:
+    order = {status: n for n, status in enumerate(rank)}
+    return min(first, second, key=lambda status: order.get(status, len(order)))
 
 
 def text_hash(mail: ParsedEmail, text_key: str | None = None) -> str:
@@ -390,12 +419,11 @@ class _MailLoader:
                 yield from ((None, item) for item in _outlook_items(part.payload))
 
     def _add_copy_dkim(self, message_id: int, raw: bytes) -> None:
-        status, detail = dkim_status(self._unquoted(raw), self.ctx.dkim_keys)
-        old_status, old_detail = self.store.get_dkim(message_id)
-        combined = combine_dkim(old_status, status)
-        if combined != old_status:
-            note = f"another copy: {status}" + (f" ({detail})" if detail else "")
-            self.store.set_dkim(message_id, combined, "; ".join(filter(None, [old_detail, note])))
+        copy = check_signatures(self._unquoted(raw), self.ctx.dkim_keys)
+        old = Signatures(*self.store.get_dkim(message_id))
+        combined = combine_signatures(old, copy)
+        if combined != old:
+            self.store.set_dkim(message_id, *combined)
 
     def _insert(
         self, mail: ParsedEmail, record: EmailRecord, chash: str, parent: int | None
@@ -413,9 +441,9 @@ class _MailLoader:
         sent_at, flags = sent_time(mail)
         if parent is not None and store.uid_exists(uid):
             uid += f"-{message_id}"
-        dkim, dkim_detail = "unchecked", None
+        signed = NOT_CHECKED
         if record.raw is not None:
-            dkim, dkim_detail = dkim_status(self._unquoted(record.raw), self.ctx.dkim_keys)
+            signed = check_signatures(self._unquoted(record.raw), self.ctx.dkim_keys)
         store.insert_email_message(
             (
                 message_id,
@@ -451,8 +479,7 @@ class _MailLoader:
                 chash,
                 text_hash(mail),
                 parent,
-                dkim,
-                dkim_detail,
+                *signed,
             ),
         )
         store.insert_recipients(message_id, self._recipients(mail))

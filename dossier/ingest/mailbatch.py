@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from dossier.errors import DossierError
 from dossier.formats.base import MessageFormat
 from dossier.ingest.entries import Entry
-from dossier.ingest.mail import UNTHREADED, IdentityKey, IssueRow, combine_dkim
+from dossier.ingest.mail import UNTHREADED, IdentityKey, IssueRow, Signatures, combine_signatures
 from dossier.ingest.mailready import ReadyEmail, ReadyFile
 from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
 from dossier.ingest.report import IngestSummary
@@ -56,12 +56,12 @@ class _Rows:
     copies: list[tuple[Any, ...]] = field(default_factory=list)
     issues: list[tuple[Any, ...]] = field(default_factory=list)
     facts: list[tuple[int, str, str]] = field(default_factory=list)
-    dkim: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # emails in the case
+    dkim: dict[int, Signatures] = field(default_factory=dict)  # emails already in the case
     new: int = 0  # emails stored
     copies_found: int = 0  # emails already in the case (or earlier in the batch)
 
 
-_DKIM_AT = 13  # position of the dkim column in an emails row (then dkim_detail)
+_DKIM_AT = 13  # position of the dkim column in an emails row (then dkim_detail, arc)
 
 
 class MailBatch:
@@ -151,7 +151,7 @@ class MailBatch:
         store.insert_email_messages(rows.messages, [tuple(e) for e in rows.emails])
         store.insert_recipient_rows(rows.recipients)
         store.add_further_copies(rows.copies)
-        store.set_dkim_rows([(s, d, mid) for mid, (s, d) in rows.dkim.items()])
+        store.set_dkim_rows([(*signed, mid) for mid, signed in rows.dkim.items()])
         store.add_issue_rows(rows.issues)
         store.add_fact_rows(rows.facts)
         if rows.new:
@@ -248,7 +248,7 @@ class _BatchRows:
         row = [
             message_id, email.subject, email.message_id, email.in_reply_to, email.references,
             email.headers_raw, email.html, email.new_text, folder, None, email.content_hash,
-            email.text_hash, None, email.dkim, email.dkim_detail,
+            email.text_hash, None, *email.signatures,
         ]  # fmt: skip
         rows.emails.append(row)
         self.batch_rows[message_id] = row
@@ -260,28 +260,24 @@ class _BatchRows:
 
     def _copy(self, message_id: int, source_id: int, email: ReadyEmail) -> None:
         """Another copy of an email already stored: where it was found, and its DKIM."""
-        self._combine_dkim(message_id, email.dkim, email.dkim_detail)
+        self._combine_dkim(message_id, email.signatures)
         self.rows.copies.append(
             (message_id, source_id, self._identity(email.sender), email.date_text,
              email.line_start, email.line_end, email.byte_start, email.byte_end)
         )  # fmt: skip
         self.rows.copies_found += 1
 
-    def _combine_dkim(self, message_id: int, status: str, detail: str | None) -> None:
+    def _combine_dkim(self, message_id: int, copy: Signatures) -> None:
         """As ``mail._MailLoader._add_copy_dkim``: keep the most telling result, and say why."""
         row = self.batch_rows.get(message_id)
         if row is not None:
-            old_status, old_detail = row[_DKIM_AT], row[_DKIM_AT + 1]
+            old = Signatures(*row[_DKIM_AT : _DKIM_AT + 3])
         else:
-            old_status, old_detail = self.rows.dkim.get(message_id) or self.store.get_dkim(
-                message_id
-            )
-        combined = combine_dkim(old_status, status)
-        if combined == old_status:
+            old = self.rows.dkim.get(message_id) or Signatures(*self.store.get_dkim(message_id))
+        combined = combine_signatures(old, copy)
+        if combined == old:
             return
-        note = f"another copy: {status}" + (f" ({detail})" if detail else "")
-        new = (combined, "; ".join(filter(None, [old_detail, note])))
         if row is not None:
-            row[_DKIM_AT], row[_DKIM_AT + 1] = new
+            row[_DKIM_AT : _DKIM_AT + 3] = combined
         else:
-            self.rows.dkim[message_id] = new
+            self.rows.dkim[message_id] = combined

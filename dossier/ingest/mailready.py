@@ -17,9 +17,10 @@ from dossier.formats.eml import maildir_folder
 from dossier.ingest.mail import (
     IdentityKey,
     IssueRow,
+    Signatures,
     body_key,
+    check_signatures,
     content_hash,
-    dkim_status,
     email_issue_row,
     identity_key,
     message_uid,
@@ -55,8 +56,7 @@ class ReadyEmail(NamedTuple):
     new_text: str
     content_hash: str
     text_hash: str
-    dkim: str
-    dkim_detail: str | None
+    signatures: Signatures
     issues: list[IssueRow]  # stored only if the email is new (a copy's problems are the first's)
 
 
@@ -120,7 +120,6 @@ def _ready_email(
     assert record.raw is not None
     sent_at, flags = sent_time(mail)
     key = body_key(mail)
-    dkim, dkim_detail = dkim_status(record.raw, keys)
     return ReadyEmail(
         uid=message_uid(source_sha, record),
         sender=identity_key(mail.sender, source_sha) if mail.sender else None,
@@ -144,7 +143,6 @@ def _ready_email(
         new_text=mail.new_text,
         content_hash=content_hash(mail, key),
         text_hash=text_hash(mail, key),
-        dkim=dkim,
-        dkim_detail=dkim_detail,
+        signatures=check_signatures(record.raw, keys),
         issues=[email_issue_row(record, text) for text in mail.issues],
     )

@@ -19,7 +19,7 @@ _INSERT_MESSAGE = (
 _INSERT_EMAIL = (
     "INSERT INTO emails(message_id, subject, header_message_id, in_reply_to, refs,"
     " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id,"
-    " dkim, dkim_detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " dkim, dkim_detail, arc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_COPY = (
     "INSERT OR IGNORE INTO further_copies(message_id, source_id, sender_id, header_text,"
@@ -218,24 +218,25 @@ class EmailRows:
         """Rows in the order of ``add_further_copy``'s arguments."""
         self.conn.executemany(_INSERT_COPY, rows)
 
-    def set_dkim_rows(self, rows: Sequence[tuple[str, str | None, int]]) -> None:
-        """Rows of (status, detail, message_id)."""
+    def set_dkim_rows(self, rows: Sequence[tuple[str, str | None, str, int]]) -> None:
+        """Rows of (DKIM status, detail, ARC status, message_id)."""
         self.conn.executemany(
-            "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?", rows
+            "UPDATE emails SET dkim = ?, dkim_detail = ?, arc = ? WHERE message_id = ?", rows
         )
 
-    def get_dkim(self, message_id: int) -> tuple[str, str | None]:
+    def get_dkim(self, message_id: int) -> tuple[str, str | None, str]:
+        """(DKIM status, detail, ARC status) of an email."""
         row = self.conn.execute(
-            "SELECT dkim, dkim_detail FROM emails WHERE message_id = ?", (message_id,)
+            "SELECT dkim, dkim_detail, arc FROM emails WHERE message_id = ?", (message_id,)
         ).fetchone()
-        return (str(row[0]), row[1]) if row else ("unchecked", None)
+        return (str(row[0]), row[1], str(row[2])) if row else ("unchecked", None, "none")
 
     def email_details(self, message_id: int) -> dict[str, Any] | None:
         """The email facts of a message (subject, ids, folder, DKIM) with its recipients."""
         details = dict_row(
             self.conn,
             "SELECT subject, header_message_id, in_reply_to, refs, folder, item, dkim,"
-            " dkim_detail, parent_id FROM emails WHERE message_id = ?",
+            " dkim_detail, arc, parent_id FROM emails WHERE message_id = ?",
             (message_id,),
         )
         if details is None:
@@ -268,11 +269,8 @@ class EmailRows:
             groups.setdefault(entry.pop("text_hash"), []).append(entry)
         return list(groups.values())
 
-    def set_dkim(self, message_id: int, status: str, detail: str | None) -> None:
-        self.conn.execute(
-            "UPDATE emails SET dkim = ?, dkim_detail = ? WHERE message_id = ?",
-            (status, detail, message_id),
-        )
+    def set_dkim(self, message_id: int, status: str, detail: str | None, arc: str) -> None:
+        self.set_dkim_rows([(status, detail, arc, message_id)])
 
     def email_copies_with_origin(self) -> list[tuple[int, int, int, int, str | None]]:
         """(message id, source id, byte_start, byte_end, mbox variant) of every copy of every

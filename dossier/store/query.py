@@ -57,9 +57,11 @@ OPERATORS: tuple[str, ...] = (
     "kind",
     "has",
     "dkim",
+    "arc",
     "about",
 )
 DKIM_VALUES: tuple[str, ...] = ("pass", "fail", "no-key", "unsigned", "error", "unchecked")
+ARC_VALUES: tuple[str, ...] = ("pass", "fail", "no-key", "unchecked", "none")
 RESERVED: dict[str, str] = {
     "flag": "it will come with the analysis annotations",
     "around": "it will come with the analysis annotations",
@@ -123,6 +125,7 @@ class Subject:
 @dataclass(frozen=True, slots=True)
 class Dkim:
     status: str
+    check: str = "dkim"  # or "arc": the ARC chain's result
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +314,10 @@ def operator(name: str, value: str) -> Node:
         if value.lower() not in DKIM_VALUES:
             raise QueryError(f"Unknown dkim:{value}.", hint=_EXAMPLES["dkim"])
         return Dkim(value.lower())
+    if name == "arc":
+        if value.lower() not in ARC_VALUES:
+            raise QueryError(f"Unknown arc:{value}.", hint=_EXAMPLES["arc"])
+        return Dkim(value.lower(), "arc")
     if name in ("after", "before"):
         when = parse_date(name, value)
         return After(when) if name == "after" else Before(when)
@@ -335,6 +342,7 @@ _EXAMPLES = {
     "subject": 'Words of the subject, e.g. subject:budget or subject:"exit poll".',
     "about": 'Name who is talked about, e.g. about:brandt or about:"Leo Brandt".',
     "dkim": f"Use one of: {', '.join('dkim:' + v for v in DKIM_VALUES)}.",
+    "arc": f"Use one of: {', '.join('arc:' + v for v in ARC_VALUES)}.",
     "after": _DATE_HINT,
     "before": _DATE_HINT,
     "kind": f"Valid kinds are: {', '.join(MESSAGE_KINDS)}.",

@@ -320,7 +320,8 @@ class _Compiler:
             return "m.id IN (SELECT message_id FROM emails WHERE dossier_contains(subject, ?, ''))"
         if isinstance(node, Dkim):
             self.params.append(node.status)
-            return "m.id IN (SELECT message_id FROM emails WHERE dkim = ?)"
+            column = "arc" if node.check == "arc" else "dkim"
+            return f"m.id IN (SELECT message_id FROM emails WHERE {column} = ?)"
         if isinstance(node, After | Before):
             self.params.append(_epoch(node.when, self.zone))
             return "m.sent_at >= ?" if isinstance(node, After) else "m.sent_at < ?"
