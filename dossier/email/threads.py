@@ -28,6 +28,7 @@ the work is about linear in the number of messages and references.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import re
@@ -66,6 +67,7 @@ class Thread:
     origin_id: str = ""
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a case repeats its subjects ("Re: budget") many times
 def normalise_subject(subject: str) -> tuple[str, bool]:
     """The subject without list tags and reply markers, casefolded; and whether it was a reply."""
     text = subject
