@@ -14,7 +14,8 @@ read one row at a time and not held.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable
 
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
@@ -34,12 +35,12 @@ def thread_case(store: SqliteStore) -> int:
     waiting = store.conversation_by_uid(UNTHREADED)
     if waiting is None:
         return store.email_conversation_count()
-    new = store.thread_inputs([waiting])
+    new = list(store.thread_inputs([waiting]))
     if len(new) > WHOLE_CASE_SHARE * store.email_count():
         _thread(store, store.thread_inputs())
     else:
         touched = _touched_conversations(store, new, waiting)
-        _thread(store, new + store.thread_inputs(sorted(touched)))
+        _thread(store, [*new, *store.thread_inputs(sorted(touched))])
     store.drop_empty_conversations("email")
     return store.email_conversation_count()
 
@@ -73,32 +74,30 @@ def _clean(raw: str) -> str:
     return raw.strip().strip("<>").strip()
 
 
-def _thread(store: SqliteStore, rows: Sequence[ThreadRow]) -> None:
+def _thread(store: SqliteStore, rows: Iterable[ThreadRow]) -> None:
     """Thread ``rows`` and put each in its thread's conversation."""
     from dossier.email.threads import ThreadInput, thread_messages, thread_uid
 
-    if not rows:
-        return
     items = [
         ThreadInput(
             key=key,
             message_id=message_id,
-            in_reply_to=tuple(in_reply_to.split()),
-            references=tuple(refs.split()),
+            in_reply_to=_ids(in_reply_to),
+            references=_ids(refs),
             subject=subject,
             sent_at=sent_at or None,
         )
         for key, message_id, in_reply_to, refs, subject, sent_at in rows
     ]
-    ids_by_key = {key: message_id for key, message_id, *_ in rows}
-    subjects = {row[0]: row[4] for row in rows}
-    current = store.message_conversations([row[0] for row in rows])
+    if not items:
+        return
+    by_key = {item.key: item for item in items}
+    current = store.message_conversations(list(by_key))
     threads = thread_messages(items)
     # The root's own subject, as written (the thread's key subject is normalised).
-    titles = [subjects.get(t.root_key) or t.subject or "(no subject)" for t in threads]
-    conversations = store.email_conversations(
-        [thread_uid(t, ids_by_key) for t in threads], titles, now_iso()
-    )
+    titles = [by_key[t.root_key].subject or t.subject or "(no subject)" for t in threads]
+    uids = [thread_uid(t, {k: by_key[k].message_id for k in t.keys}) for t in threads]
+    conversations = store.email_conversations(uids, titles, now_iso())
     moves: list[tuple[int, int]] = []
     retitled: list[tuple[str, int]] = []
     for thread, title, conversation in zip(threads, titles, conversations, strict=True):
@@ -108,3 +107,9 @@ def _thread(store: SqliteStore, rows: Sequence[ThreadRow]) -> None:
             retitled.append((title, conversation))  # its first message may be another now
     store.move_to_conversations(moves)
     store.set_conversation_titles(retitled)
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    # Interned: a reply carries the ids of the whole chain before it, so the same id appears
+    # in many emails of a thread; held once, the whole case's references fit in less memory.
+    return tuple(map(sys.intern, text.split()))

@@ -308,21 +308,20 @@ class EmailRows:
 
     def thread_inputs(
         self, conversations: Sequence[int] | None = None
-    ) -> list[tuple[int, str, str, str, str, int]]:
+    ) -> Iterator[tuple[int, str, str, str, str, int]]:
         """(message id, Message-ID, In-Reply-To, References, subject, sent_at) of every email,
-        or of the emails in ``conversations``."""
+        or of the emails in ``conversations``; one row at a time."""
         sql = (
             "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
             " m.sent_at FROM emails e JOIN messages m ON m.id = e.message_id"
         )
         if conversations is None:
-            return list(self.conn.execute(sql))
-        found: list[tuple[int, str, str, str, str, int]] = []
+            yield from self.conn.execute(sql)
+            return
         for start in range(0, len(conversations), 500):
             chunk = tuple(conversations[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            found.extend(self.conn.execute(f"{sql} WHERE m.conversation_id IN ({marks})", chunk))
-        return found
+            yield from self.conn.execute(f"{sql} WHERE m.conversation_id IN ({marks})", chunk)
 
     def email_links(self) -> Iterator[tuple[str, str, str, str, int]]:
         """(Message-ID, In-Reply-To, References, subject, conversation id) of every email,
