@@ -165,7 +165,8 @@ def print_summary(s: IngestSummary) -> None:
     )
     warn(
         f"Messages: {s.messages_new:,} new, {s.messages_merged:,} merged with another copy "
-        f"of the same chat, {s.messages_already:,} already present."
+        f"of the same message (another phone's export, another mailbox), "
+        f"{s.messages_already:,} already present."
     )
     if s.threads or s.near_duplicates:
         warn(
