@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from dossier.case import Case
 from dossier.ingest import IngestOptions, ingest
 from dossier.ingest import threading as threading_module
+from dossier.store.sqlite import SqliteStore
 from tests.conftest import corpora
 
 DAY = 24 * 3600
@@ -157,3 +159,36 @@ def test_the_mailing_list_in_three_runs_threads_as_in_one(
         parts.append(path)
     threads = same_as_one_run(tmp_path, [[parts[2]], [parts[0]], [parts[1]]], monkeypatch)
     assert len(threads) >= 1_400 and len(set(threads.values())) < len(threads) // 2
+
+
+def test_a_few_new_emails_rethread_only_what_they_touch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the usual settings, a reply added to a case of many threads threads only itself
+    and its thread; the rest of the case is left as it was."""
+    folder = tmp_path / "many"
+    for n in range(40):
+        write(folder, f"{n}.eml", mail(n, f"Topic {n}", day=1, msg_id=f"t{n}@x"))
+    reply = write(tmp_path / "later", "r.eml", mail(99, "Re: Topic 7", day=2, msg_id="r@x",
+                                                    reply_to="t7@x"))  # fmt: skip
+    threaded: list[int] = []
+    real = threading_module._thread
+
+    def counting(store: SqliteStore, rows: Iterable[threading_module.ThreadRow]) -> None:
+        held = list(rows)
+        threaded.append(len(held))
+        real(store, held)
+
+    monkeypatch.setattr(threading_module, "_thread", counting)
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [folder])
+        before = threads_of(tmp_path / "case")
+        summary = ingest(case, [reply])
+    after = threads_of(tmp_path / "case")
+    assert threaded == [40, 2]  # everything the first time; then the reply and its parent
+    assert summary.threads == 40
+    joined = after.pop(next(uid for uid in after if uid not in before))
+    assert (
+        after == before
+        and joined == before[next(u for u, t in before.items() if t[1] == "Topic 7")]
+    )
