@@ -18,7 +18,6 @@ import pytest
 
 from dossier.case import Case
 from dossier.email import fastparse, headers
-from dossier.email.reader import read_email
 from dossier.ingest import IngestOptions, IngestSummary, ingest, mailbatch
 from dossier.ingest import files as files_module
 from dossier.store.sqlite import SqliteStore
@@ -300,16 +299,7 @@ TRICKY_ADDRESSES = [
 ]
 
 
-def test_fast_and_general_reads_give_the_same_email(
-    messages: list[bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fast = [read_email(raw) for raw in messages]
-    monkeypatch.setattr(fastparse, "one_part", lambda *args: None)
-    monkeypatch.setattr(headers, "simple_addresses", lambda values: None)
-    general = [read_email(raw) for raw in messages]
-    for one, other in zip(fast, general, strict=True):
-        assert one == other
-    assert len(messages) > 5000
+# Every shortcut switched off at once, over the same corpus: tests/test_email_fast_paths.py.
 
 
 # --- the workers ----------------------------------------------------------------------------
