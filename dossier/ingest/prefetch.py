@@ -1,4 +1,4 @@
-"""Recognise and read a folder's files in worker processes while the main process writes.
+"""Recognise and read a run's files in worker processes while the main process writes.
 
 A folder of thousands of .eml or Maildir files is parse-bound (recognising each file, reading
 MIME, addresses, dates), and the writing is bound by SQLite: doing the reading in forked
@@ -71,44 +71,55 @@ def _prepare_chunk(jobs: list[tuple[str, str]]) -> list[Prepared | None]:
 def _prepare(path: str, forced: str) -> Prepared | None:
     """Runs in a worker: what the file is; for an email file, its rows, or its records with
     every email already read. ``forced``: the format the user named ("" for none)."""
-    import io
-
-    from dossier.email.reader import read_email
-    from dossier.formats.archive import is_zip
-    from dossier.formats.base import HEAD_SIZE, ParseOptions
-    from dossier.formats.registry import format_named, recognise
-    from dossier.ingest.mailready import ready_file
+    from dossier.formats.base import HEAD_SIZE
 
     try:
         with _open_regular(path) as stream:
             data = stream.read(HEAD_SIZE)
             name = path.rsplit("/", 1)[-1]
-            if is_zip(data):
-                return Prepared(ZIP, "", b"", None, None)
-            if forced:
-                fmt = format_named(forced)
-                found = fmt if data and fmt.sniff(data, name) > 0 else None
-            else:
-                found = recognise(data, name)
-            if found is None or found.name not in PREFETCHED_FORMATS:
-                return Prepared(found.name if found else NOTHING, "", b"", None, None)
-            fmt = found
-            if os.fstat(stream.fileno()).st_size > MAX_BYTES:
-                return Prepared(fmt.name, "", b"", None, None)  # the writer reads it as it goes
+            kind = _kind(data, name, forced)
+            if kind not in PREFETCHED_FORMATS or os.fstat(stream.fileno()).st_size > MAX_BYTES:
+                return Prepared(kind, "", b"", None, None)  # the writer reads it as it goes
             if len(data) == HEAD_SIZE:
                 data += stream.read()
-        sha = hashlib.sha256(data).hexdigest()
-        records: list[ParseRecord] = []
-        for record in fmt.parse(io.BytesIO(data), name, ParseOptions()):
-            if isinstance(record, EmailRecord) and record.parsed is None and record.raw:
-                record = record._replace(parsed=read_email(record.raw))
-            records.append(record)
-        ready = ready_file(records, sha, path, _keys) if len(data) <= READY_MAX_BYTES else None
-        if ready is not None:
-            return Prepared(fmt.name, sha, data, None, ready)
-        return Prepared(fmt.name, sha, b"", records, None)
+        return _read_mail_file(data, kind, name, path)
     except Exception:  # the writer then reads the file itself and reports what is wrong
         return None
+
+
+def _kind(head: bytes, name: str, forced: str) -> str:
+    """What the file is, as the writer would decide it (``GroupIngest._kind_of``)."""
+    from dossier.formats.archive import is_zip
+    from dossier.formats.registry import format_named, recognise
+
+    if is_zip(head):
+        return ZIP
+    if forced:
+        fmt = format_named(forced)
+        return fmt.name if head and fmt.sniff(head, name) > 0 else NOTHING
+    found = recognise(head, name)
+    return found.name if found is not None else NOTHING
+
+
+def _read_mail_file(data: bytes, kind: str, name: str, path: str) -> Prepared:
+    """A mail file's records, every email read; or its rows, when it holds one plain email."""
+    import io
+
+    from dossier.email.reader import read_email
+    from dossier.formats.base import ParseOptions
+    from dossier.formats.registry import format_named
+    from dossier.ingest.mailready import ready_file
+
+    sha = hashlib.sha256(data).hexdigest()
+    records: list[ParseRecord] = []
+    for record in format_named(kind).parse(io.BytesIO(data), name, ParseOptions()):
+        if isinstance(record, EmailRecord) and record.parsed is None and record.raw:
+            record = record._replace(parsed=read_email(record.raw))
+        records.append(record)
+    ready = ready_file(records, sha, path, _keys) if len(data) <= READY_MAX_BYTES else None
+    if ready is not None:
+        return Prepared(kind, sha, data, None, ready)
+    return Prepared(kind, sha, b"", records, None)
 
 
 def _widen(pipe: Connection) -> None:
