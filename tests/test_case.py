@@ -127,3 +127,33 @@ def test_a_case_made_by_the_first_version_opens_and_is_upgraded(tmp_path: Path) 
         assert case.store.get_meta("schema_version") == str(LATEST_VERSION)
         assert case.store.conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 0
         assert case.store.list_conversations()[0]["title"] == "Old chat"
+
+
+def _titles(case: Case) -> list[str]:
+    rows = case.store.conn.execute("SELECT title FROM conversations ORDER BY id")
+    return [title for (title,) in rows]
+
+
+def test_a_big_write_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
+    """A batch's big write (``fresh_transaction``) keeps what the batch did before it, and is
+    undone by itself when it fails; inside a savepoint it is that savepoint's part."""
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        store = case.store
+        with pytest.raises(RuntimeError), store.batch():
+            with store.transaction():
+                store.add_conversation("a", "email", "before", "2024-01-01")
+            with pytest.raises(RuntimeError), store.fresh_transaction():
+                store.add_conversation("b", "email", "undone", "2024-01-01")
+                raise RuntimeError("the database refuses a row")
+            with store.fresh_transaction():
+                store.add_conversation("c", "email", "kept", "2024-01-01")
+            with store.transaction():
+                store.add_conversation("d", "email", "in a savepoint", "2024-01-01")
+                with pytest.raises(RuntimeError), store.fresh_transaction():
+                    store.add_conversation("e", "email", "inside", "2024-01-01")
+                    raise RuntimeError("fails inside a savepoint: the savepoint stays whole")
+                assert _titles(case) == ["before", "kept", "in a savepoint"]
+            with store.fresh_transaction():  # commits what came before it
+                store.add_conversation("f", "email", "lost", "2024-01-01")
+            raise RuntimeError("the run stops before the batch commits again")
+        assert _titles(case) == ["before", "kept", "in a savepoint"]

@@ -65,6 +65,7 @@ class SqliteStore(
         self._batch_started: float | None = None
         self._unindexed_from: int | None = None
         self._savepoints = 0
+        self._open_savepoints = 0  # savepoints the code is inside now
 
     def close(self) -> None:
         self.conn.close()
@@ -80,6 +81,7 @@ class SqliteStore(
             self._savepoints += 1
             name = f"sp{self._savepoints}"
             self.conn.execute(f"SAVEPOINT {name}")
+            self._open_savepoints += 1
             try:
                 yield
             except BaseException:
@@ -87,6 +89,8 @@ class SqliteStore(
                 self.conn.execute(f"RELEASE {name}")
                 self._identity_cache.clear()
                 raise
+            finally:
+                self._open_savepoints -= 1
             self.conn.execute(f"RELEASE {name}")
             return
         self.conn.execute("BEGIN IMMEDIATE")
@@ -97,6 +101,28 @@ class SqliteStore(
             self._roll_back()
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def fresh_transaction(self) -> Iterator[None]:
+        """All-or-nothing, for a big write: inside a batch, what the batch holds is committed
+        first and the block starts a new transaction, undone alone on error. A savepoint
+        would do the same but copies every page it changes aside, in case it is undone.
+        Outside a batch, or inside a savepoint (committing would break it), ``transaction``."""
+        if self._batch_started is None or self._open_savepoints:
+            with self.transaction():
+                yield
+            return
+        self.index_pending()
+        self.conn.execute("COMMIT")
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._batch_started = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            self._roll_back()
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch_started = time.monotonic()
+            raise
 
     @contextmanager
     def batch(self) -> Iterator[None]:
