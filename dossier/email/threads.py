@@ -86,7 +86,7 @@ def thread_uid(thread: Thread, message_ids_by_key: Mapping[int, str]) -> str:
     anchor = thread.origin_id
     if not anchor:
         ids = [message_ids_by_key.get(k, "") for k in thread.keys]
-        anchor = min((_clean_id(i) for i in ids if _clean_id(i)), default="")
+        anchor = min((clean_id(i) for i in ids if clean_id(i)), default="")
     if not anchor:
         # No Message-ID anywhere: the caller's keys are stable between runs (DESIGN rule 5).
         anchor = f"key:{min(thread.keys)}"
@@ -105,7 +105,8 @@ def thread_messages(items: Sequence[ThreadInput]) -> list[Thread]:
     return _build_threads(items, table, top, real_parent, subject_parent, groups)
 
 
-def _clean_id(raw: str) -> str:
+def clean_id(raw: str) -> str:
+    """A Message-ID as compared: without spaces and angle brackets."""
     return raw.strip().strip("<>").strip()
 
 
@@ -117,11 +118,11 @@ def _chain(item: ThreadInput, own_id: str) -> list[str]:
     """Ancestor ids, oldest first, ending with the parent. Self-references are dropped."""
     seen: dict[str, None] = {}
     for raw in item.references:
-        ref = _clean_id(raw)
+        ref = clean_id(raw)
         if ref and ref != own_id:
             seen.setdefault(ref, None)
     # In-Reply-To often carries prose ("your message of ..."): only a real id counts.
-    replied = next((r for r in map(_clean_id, item.in_reply_to) if "@" in r), "")
+    replied = next((r for r in map(clean_id, item.in_reply_to) if "@" in r), "")
     if replied and replied != own_id:
         seen.pop(replied, None)
         seen[replied] = None
@@ -154,7 +155,7 @@ class _Table:
 
     def add(self, item: ThreadInput, message: int) -> list[str]:
         """Place one message and link its ancestors; returns its chain of ancestor ids."""
-        own_id = _clean_id(item.message_id)
+        own_id = clean_id(item.message_id)
         index = self._place(own_id)
         self.message[index] = message
         chain = _chain(item, own_id)

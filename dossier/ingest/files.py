@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from dossier.email.dkim import load_keys
 from dossier.errors import DossierError
 from dossier.formats import registry
-from dossier.formats.archive import is_zip
 from dossier.formats.base import HEAD_SIZE, MessageFormat, ParseOptions
 from dossier.ingest.archives import ArchiveIngest
 from dossier.ingest.chat import ChatContext, ChatResult, load_chat
@@ -25,7 +24,7 @@ from dossier.ingest.mailbatch import MailBatch
 from dossier.ingest.mailbox_chats import ChatsAside, chat_platform, load_mailbox_chats
 from dossier.ingest.merge import fold_same_messages, merge_into_existing
 from dossier.ingest.prefetch import MIN_FILES as PREFETCH_MIN_FILES
-from dossier.ingest.prefetch import NOTHING, PREFETCHED_FORMATS, ZIP, MailPrefetch
+from dossier.ingest.prefetch import NOTHING, PREFETCHED_FORMATS, ZIP, MailPrefetch, file_kind
 from dossier.ingest.report import IngestSummary, Progress
 from dossier.model import MessageRecord
 from dossier.timeutil import now_iso
@@ -115,22 +114,13 @@ class GroupIngest(ArchiveIngest):
             self._record_unreadable(entry, parent_id, exc)
             self._done(entry)
             return None
-        if is_zip(head):
-            return ZIP
-        fmt = self._format_for(head, entry.name)
-        return fmt.name if fmt is not None else NOTHING
+        return file_kind(head, entry.name, self.options.format)
 
     def _done(self, entry: Entry) -> None:
         """A file is finished: count it, and commit the batch if a commit is due."""
         if entry.on_disk:
             self.progress.file_done()
         self.store.checkpoint()
-
-    def _format_for(self, head: bytes, name: str) -> MessageFormat | None:
-        if self.options.format:
-            fmt = registry.format_named(self.options.format)
-            return fmt if head and fmt.sniff(head, name) > 0 else None
-        return registry.recognise(head, name)
 
     # --- plain files: media beside a chat, or files Dossier does not read ------------------
 

@@ -77,7 +77,7 @@ def _prepare(path: str, forced: str) -> Prepared | None:
         with _open_regular(path) as stream:
             data = stream.read(HEAD_SIZE)
             name = path.rsplit("/", 1)[-1]
-            kind = _kind(data, name, forced)
+            kind = file_kind(data, name, forced)
             if kind not in PREFETCHED_FORMATS or os.fstat(stream.fileno()).st_size > MAX_BYTES:
                 return Prepared(kind, "", b"", None, None)  # the writer reads it as it goes
             if len(data) == HEAD_SIZE:
@@ -87,8 +87,9 @@ def _prepare(path: str, forced: str) -> Prepared | None:
         return None
 
 
-def _kind(head: bytes, name: str, forced: str) -> str:
-    """What the file is, as the writer would decide it (``GroupIngest._kind_of``)."""
+def file_kind(head: bytes, name: str, forced: str | None) -> str:
+    """What a file is, from its head and name: a format's name, ZIP or NOTHING. ``forced``:
+    the format the user named (then only whether the file can be in it)."""
     from dossier.formats.archive import is_zip
     from dossier.formats.registry import format_named, recognise
 

@@ -17,6 +17,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from dossier.email.threads import (
+    ThreadInput,
+    clean_id,
+    normalise_subject,
+    thread_messages,
+    thread_uid,
+)
 from dossier.store.sqlite import SqliteStore
 from dossier.timeutil import now_iso
 
@@ -47,8 +54,6 @@ def thread_case(store: SqliteStore) -> int:
 
 def _touched_conversations(store: SqliteStore, new: list[ThreadRow], waiting: int) -> set[int]:
     """The conversations with an email that shares a Message-ID or a subject with a new one."""
-    from dossier.email.threads import normalise_subject
-
     ids = set().union(*(_link_ids(row[1], row[2], row[3]) for row in new))
     subjects = {normalise_subject(row[4])[0] for row in new}
     touched: set[int] = set()
@@ -64,20 +69,14 @@ def _touched_conversations(store: SqliteStore, new: list[ThreadRow], waiting: in
 
 def _link_ids(message_id: str, in_reply_to: str, refs: str) -> set[str]:
     """Every id an email may be linked by (a superset of what threading uses)."""
-    found = {_clean(token) for token in (*in_reply_to.split(), *refs.split())}
-    found.add(_clean(message_id))
+    found = {clean_id(token) for token in (*in_reply_to.split(), *refs.split())}
+    found.add(clean_id(message_id))
     found.discard("")
     return found
 
 
-def _clean(raw: str) -> str:
-    return raw.strip().strip("<>").strip()
-
-
 def _thread(store: SqliteStore, rows: Iterable[ThreadRow]) -> None:
     """Thread ``rows`` and put each in its thread's conversation."""
-    from dossier.email.threads import ThreadInput, thread_messages, thread_uid
-
     items = [
         ThreadInput(
             key=key,
