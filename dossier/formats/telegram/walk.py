@@ -79,12 +79,7 @@ class ExportWalker:
     def _object(self, chat: Chat, *, top: bool) -> Iterator[Event]:
         """The members of a chat object (or of the top-level object), after its "{"."""
         cursor = self.cursor
-        if cursor.peek() == "}":
-            cursor.pos += 1
-            return
-        while True:
-            key, _, _ = cursor.value()
-            cursor.expect(":")
+        for key in self._keys():
             if key == "messages":
                 yield chat, None
                 yield from self._messages(chat)
@@ -94,8 +89,6 @@ class ExportWalker:
             else:
                 value, _, _ = cursor.value()
                 self._remember(chat, key, value, top=top)
-            if cursor.expect(",}") == "}":
-                return
 
     def _remember(self, chat: Chat, key: Any, value: Any, *, top: bool) -> None:
         if top and key == "personal_information" and isinstance(value, dict):
@@ -107,29 +100,36 @@ class ExportWalker:
     def _section(self) -> Iterator[Event]:
         """``{"about": ..., "list": [chat, ...]}``, after its "{"."""
         cursor = self.cursor
-        if cursor.peek() == "}":
-            cursor.pos += 1
-            return
-        while True:
-            key, _, _ = cursor.value()
-            cursor.expect(":")
+        for key in self._keys():
             if key == "list" and cursor.peek() == "[":
                 cursor.pos += 1
                 yield from self._chats()
             else:
                 cursor.value()
-            if cursor.expect(",}") == "}":
-                return
 
     def _chats(self) -> Iterator[Event]:
+        for _ in self._elements("]"):
+            self.cursor.expect("{")
+            yield from self._object(Chat(owner=self.owner), top=False)
+
+    def _keys(self) -> Iterator[Any]:
+        """The keys of the object just opened, each with the cursor at its value (which the
+        caller reads before asking for the next key)."""
+        for _ in self._elements("}"):
+            key, _, _ = self.cursor.value()
+            self.cursor.expect(":")
+            yield key
+
+    def _elements(self, close: str) -> Iterator[None]:
+        """Once for each member of the object or array just opened, until ``close``; the
+        caller reads the member each time."""
         cursor = self.cursor
-        if cursor.peek() == "]":
+        if cursor.peek() == close:
             cursor.pos += 1
             return
         while True:
-            cursor.expect("{")
-            yield from self._object(Chat(owner=self.owner), top=False)
-            if cursor.expect(",]") == "]":
+            yield
+            if cursor.expect("," + close) == close:
                 return
 
     # --- messages ------------------------------------------------------------------------
