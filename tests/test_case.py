@@ -127,6 +127,10 @@ def test_a_case_made_by_the_first_version_opens_and_is_upgraded(tmp_path: Path) 
         assert case.store.get_meta("schema_version") == str(LATEST_VERSION)
         assert case.store.conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 0
         assert case.store.list_conversations()[0]["title"] == "Old chat"
+        # it keeps the page size it was made with (4 KB, sqlite's default); a new case has 16 KB
+        assert case.store.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    with Case.create(tmp_path / "new", title="New", tz="UTC") as case:
+        assert case.store.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
 
 
 def _titles(case: Case) -> list[str]:

@@ -38,6 +38,10 @@ BATCH_SECONDS = 0.25
 
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # 16 KB pages for a new case (an existing one keeps its own): an email's rows and its
+    # original span fewer pages, so a commit writes fewer of them (an email ingest's writer
+    # ran about 10% faster than with 4 KB pages; 32 KB was no better).
+    conn.execute("PRAGMA page_size = 16384")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA temp_store = MEMORY")
