@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import dkim  # type: ignore[import-untyped, unused-ignore]
-
 from dossier.errors import InputError, UnreadableInput
 
 Status = Literal["pass", "fail", "no-key", "unsigned", "error"]
@@ -47,6 +45,14 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+\._domainkey\.[A-Za-z0-9_.-]+$")
 # dkimpy logs every failure at error level; a verification result is not a program error.
 _QUIET = logging.getLogger("dossier.dkim.quiet")
+
+
+def _dkimpy() -> Any:
+    """dkimpy, loaded when a key store is used: with dnspython it takes a twenty-fifth of a
+    second to import, which every command would pay otherwise."""
+    import dkim  # type: ignore[import-untyped, unused-ignore]
+
+    return dkim
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
@@ -120,7 +126,7 @@ def _parse_line(line: str, where: str) -> tuple[str, str]:
         raise _bad(where, f"{fields[0].strip()!r} is not of the form selector._domainkey.domain")
     record = _unquote(fields[1].strip())
     try:
-        dkim.evaluate_pk(name.encode("ascii"), record.encode("ascii"))
+        _dkimpy().evaluate_pk(name.encode("ascii"), record.encode("ascii"))
     except Exception as exc:  # dkimpy raises several kinds for a bad key; all mean the same
         raise _bad(where, f"the key for {name} cannot be used ({exc})") from exc
     return name, record
@@ -144,7 +150,7 @@ def verify(raw: bytes, keys: KeyStore) -> DkimResult:
     """Check every DKIM signature (and the ARC chain) of one message. Never raises."""
     lookups = _Lookups(keys)
     try:
-        signer = dkim.DKIM(raw, logger=_QUIET)
+        signer = _dkimpy().DKIM(raw, logger=_QUIET)
         count = sum(1 for name, _ in signer.headers if name.lower() == b"dkim-signature")
     except Exception as exc:  # hostile input can break the parser in many ways
         return DkimResult("error", "", "", f"The message could not be parsed for DKIM: {exc}.")
@@ -194,7 +200,7 @@ def _check(signer: Any, index: int, lookups: _Lookups) -> SignatureResult:
 def _check_arc(raw: bytes, lookups: _Lookups) -> tuple[ArcStatus, str]:
     before = set(lookups.missing)
     try:
-        cv, _, reason = dkim.arc_verify(raw, logger=_QUIET, dnsfunc=lookups)
+        cv, _, reason = _dkimpy().arc_verify(raw, logger=_QUIET, dnsfunc=lookups)
     except Exception as exc:
         return "fail", f"The ARC chain could not be checked: {exc}."
     if cv == b"pass":
