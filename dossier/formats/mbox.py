@@ -57,6 +57,7 @@ _MONTH = re.compile(rb"(?i)(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|
 _HEADER = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
 _CONTENT_LENGTH = re.compile(rb"(?i)^content-length:[ \t]*(\d{1,12})[ \t]*\r?\n?$")
 _QUOTED_FROM = re.compile(rb"^(>+)From ")
+_QUOTED_FROM_LINE = re.compile(rb"(?m)^>+From ")
 _MBOX_NAMES = (".mbox", ".mbx", ".mbs", ".mbox.txt")
 _SINGLE_MESSAGE_NAMES = (".eml", ".emlx", ".msg", ".txt")
 
@@ -175,6 +176,25 @@ class _Reader:
         self._back = data + self._back
         self.pos -= len(data)
 
+    def plain_lines(self) -> bytes:
+        """Whole lines from here up to the next one that starts with ``From `` (which may be
+        a separator), as many as the stream has buffered; b"" when the next line is such a
+        line, or there is nothing buffered to look at (then read a line at a time). A body is
+        mostly such lines: taken together they cost one search instead of a loop per line.
+        Call only at the start of a line."""
+        peek = getattr(self._stream, "peek", None)
+        if self._back or peek is None:
+            return b""
+        block = peek(_LINE_LIMIT)[:_LINE_LIMIT]  # (a line is never longer than readline's)
+        if block.startswith(b"From "):
+            return b""
+        cut = block.find(b"\nFrom ") + 1 or block.rfind(b"\n") + 1  # only whole lines
+        if not cut:
+            return b""
+        data = self._stream.read(cut)
+        self.pos += len(data)
+        return data
+
 
 class _Variant:
     """What the file's quoting says about its mbox variant."""
@@ -191,6 +211,13 @@ class _Variant:
                 self.quoted = True
                 if len(m.group(1)) > 1:
                     self.deep_quoted = True
+
+    def see_lines(self, data: bytes) -> None:
+        """``see`` for every line of ``data`` (whole lines)."""
+        if self.deep_quoted or b"From " not in data:
+            return  # nothing more to learn, or no line to learn from
+        for m in _QUOTED_FROM_LINE.finditer(data):
+            self.see(m.group(0))
 
     def name(self) -> str:
         if self.by_length:
@@ -242,7 +269,13 @@ class _MboxParser:
         yield from self._preamble()
         msg: _Message | None = None
         after_blank = True
+        line = b"\n"
         while True:
+            if msg is not None and not msg.in_headers and line.endswith(b"\n"):
+                body = self.r.plain_lines()
+                if body:
+                    after_blank = self._body_lines(msg, body)
+                    continue
             line = self.r.readline()
             if not line:
                 break
@@ -265,6 +298,22 @@ class _MboxParser:
             yield from self._finish(msg, at_eof=True)
         if self.count:
             yield SourceFact("mbox_variant", self.variant.name())
+
+    def _body_lines(self, msg: _Message, data: bytes) -> bool:
+        """Body lines none of which starts with ``From ``, as the line loop would take them one
+        by one; returns whether the last is blank. A blank last line stays a part of its own,
+        as ``_finish`` looks for it there."""
+        lines = data.count(b"\n")
+        self.line_no += lines
+        self.variant.see_lines(data)
+        last_start = data.rfind(b"\n", 0, len(data) - 1) + 1
+        blank = _is_blank(data[last_start:])
+        if blank and last_start:
+            msg.add(data[:last_start], lines - 1)
+            msg.add(data[last_start:], 1)
+        else:
+            msg.add(data, lines)
+        return blank
 
     def _preamble(self) -> Iterator[ParseRecord]:
         """Bytes before the first separator: blank lines are skipped, anything else reported."""

@@ -25,17 +25,10 @@ FORMATS.update(TABLE_FORMATS)
 
 # Below this score a file is not taken to be in any format.
 MIN_SCORE = 0.3
-# A score this high is given only to a file in a structure no other format shares (an RFC 822
-# header block with a message-like name, a .msg or .pst signature, ...): the search stops there.
+# An email file that email's recogniser scores this high is in no other format (an RFC 822
+# header block with a message-like name): the others are not asked. Mail folders bring files by
+# the thousand, and each is then recognised by one recogniser, not eight.
 CERTAIN = 0.95
-# The order formats are tried in. Mail folders bring files by the thousand, so email goes
-# first: a plain email file is then recognised by one sniffer, not eight. Between two formats
-# with the same score the one earlier in FORMATS still wins.
-_SNIFF_ORDER = sorted(
-    (fmt for fmt in FORMATS.values() if fmt.name not in TABLE_FORMATS),
-    key=lambda fmt: fmt is not EML,
-)
-_FORMAT_RANK = {fmt.name: rank for rank, fmt in enumerate(FORMATS.values())}
 
 
 def format_named(name: str) -> MessageFormat:
@@ -64,17 +57,18 @@ def is_export_root(filenames: list[str]) -> bool:
 
 def recognise(head: bytes, filename: str) -> MessageFormat | None:
     """The best-scoring format for a file, or None if none is confident enough."""
-    best: tuple[float, int, MessageFormat] | None = None
-    for fmt in _SNIFF_ORDER:  # tables (csv, jsonl) are read only when named
-        score = fmt.sniff(head, filename)
-        if score < MIN_SCORE:
-            continue
-        if score >= CERTAIN and best is None:
-            return fmt
-        found = (score, -_FORMAT_RANK[fmt.name], fmt)
-        if best is None or found[:2] > best[:2]:
-            best = found
-    return best[2] if best else None
+    email = FORMATS.get(EML.name)
+    email_score = email.sniff(head, filename) if email is not None else 0.0
+    if email is not None and email_score >= CERTAIN:
+        return email
+    best: tuple[float, MessageFormat] | None = None
+    for fmt in FORMATS.values():
+        if fmt.name in TABLE_FORMATS:
+            continue  # read only when named
+        score = email_score if fmt is email else fmt.sniff(head, filename)
+        if score >= MIN_SCORE and (best is None or score > best[0]):
+            best = (score, fmt)
+    return best[1] if best else None
 
 
 # Chat titles hidden in export file names ("WhatsApp Chat with Team.txt", "WhatsApp Chat -

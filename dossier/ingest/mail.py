@@ -368,17 +368,13 @@ class _MailLoader:
     def _read(self, raw: bytes) -> ParsedEmail | None:
         from dossier.email.reader import read_email
 
-        return read_email(self._unquoted(raw))
-
-    def _unquoted(self, raw: bytes) -> bytes:
-        if self.result.facts.get("mbox_variant") == "mboxrd":
-            return MBOXRD_QUOTE.sub(rb"\1", raw)  # undo the mbox's quoting, for reading only
-        return raw
+        return read_email(unquoted(raw, self.result.facts))
 
     def _store(
         self, mail: ParsedEmail, record: EmailRecord, parent: int | None, depth: int
     ) -> None:
-        chash = content_hash(mail)
+        key = body_key(mail)
+        chash = content_hash(mail, key)
         existing = self.store.email_by_content(chash)
         if existing is not None:
             if record.raw is not None:
@@ -395,7 +391,7 @@ class _MailLoader:
             )
             self.result.duplicates += 1
             return
-        message_id = self._insert(mail, record, chash, parent)
+        message_id = self._insert(mail, record, (chash, text_hash(mail, key)), parent)
         for number, (raw, nested) in enumerate(self._attached_emails(mail), 1):
             if depth >= MAX_NESTING:
                 self._issue(record, f"an attached email nested over {MAX_NESTING} deep")
@@ -419,15 +415,16 @@ class _MailLoader:
                 yield from ((None, item) for item in _outlook_items(part.payload))
 
     def _add_copy_dkim(self, message_id: int, raw: bytes) -> None:
-        copy = check_signatures(self._unquoted(raw), self.ctx.dkim_keys)
+        copy = check_signatures(unquoted(raw, self.result.facts), self.ctx.dkim_keys)
         old = Signatures(*self.store.get_dkim(message_id))
         combined = combine_signatures(old, copy)
         if combined != old:
             self.store.set_dkim(message_id, *combined)
 
     def _insert(
-        self, mail: ParsedEmail, record: EmailRecord, chash: str, parent: int | None
+        self, mail: ParsedEmail, record: EmailRecord, hashes: tuple[str, str], parent: int | None
     ) -> int:
+        """Store a new email; ``hashes``: its content and text hashes."""
         store = self.store
         message_id = self.next_id
         self.next_id += 1
@@ -443,7 +440,7 @@ class _MailLoader:
             uid += f"-{message_id}"
         signed = NOT_CHECKED
         if record.raw is not None:
-            signed = check_signatures(self._unquoted(record.raw), self.ctx.dkim_keys)
+            signed = check_signatures(unquoted(record.raw, self.result.facts), self.ctx.dkim_keys)
         store.insert_email_message(
             (
                 message_id,
@@ -476,8 +473,7 @@ class _MailLoader:
                 mail.new_text,
                 record.folder or self.ctx.folder,
                 record.item,
-                chash,
-                text_hash(mail),
+                *hashes,
                 parent,
                 *signed,
             ),
@@ -486,7 +482,7 @@ class _MailLoader:
         store.insert_attachment_rows(
             [(message_id, name, source_id, ctype, text) for name, source_id, ctype, text in files]
         )
-        if store.text_hash_count(text_hash(mail)) > 1:
+        if store.text_hash_count(hashes[1]) > 1:
             self.result.near_duplicates += 1
         self.result.messages += 1
         return message_id
@@ -535,6 +531,14 @@ class _MailLoader:
         self.issues.append(email_issue_row(record, reason))
 
 
+def unquoted(raw: bytes, facts: dict[str, str]) -> bytes:
+    """An email's bytes as read, given its source's facts so far: an mboxrd's quoting undone
+    (for reading only; the stored bytes keep it)."""
+    if facts.get("mbox_variant") == "mboxrd":
+        return MBOXRD_QUOTE.sub(rb"\1", raw)
+    return raw
+
+
 def _outlook_items(payload: bytes) -> Iterator[ParsedEmail]:
     """The email inside an attached .msg file (none if it cannot be read; it stays attached)."""
     from dossier.formats.outlook_msg import OUTLOOK_MSG
@@ -558,5 +562,8 @@ def load_mail(
     records a worker already read from the same bytes (see ``prefetch``)."""
     if prepared is not None:
         return _MailLoader(case, fmt, ctx).run(iter(prepared))
-    with opener() as stream:
-        return _MailLoader(case, fmt, ctx).run(iter(fmt.parse(stream, filename, ctx.options)))
+    from dossier.ingest.mailreaders import MailReaders
+
+    with opener() as stream, MailReaders() as readers:
+        records = readers.read(iter(fmt.parse(stream, filename, ctx.options)), unquoted)
+        return _MailLoader(case, fmt, ctx).run(records)

@@ -1,0 +1,147 @@
+"""A big mailbox's emails are read by worker processes; the case must not notice.
+
+The writer splits an mbox into emails and stores them; once the mailbox proves big, the
+reading of each email goes to workers (``mailreaders``). Whichever way, every row of the case
+is the same, a worker that fails only costs speed, and no worker outlives the run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dossier.case import Case
+from dossier.ingest import IngestOptions, IngestSummary, ingest, mailreaders
+from dossier.store.sqlite import SqliteStore
+from tests.conftest import need_corpora
+from tests.test_email_speed_paths import case_rows, mail_folder, same_summary
+
+Rows = dict[str, list[tuple[object, ...]]]
+
+
+def mbox_of(folder: Path, out: Path, rounds: int = 4) -> Path:
+    """Every file of ``folder`` as a message of one mbox, ``rounds`` times over (each round's
+    Message-IDs changed, so that most are new emails and some are copies of others)."""
+    parts = []
+    for round_number in range(rounds):
+        for path in sorted(folder.iterdir()):
+            data = path.read_bytes().replace(
+                b"@union.example>", b".%d@union.example>" % (round_number % 3)
+            )
+            # A body line that looks like a separator, quoted as mbox writers do.
+            data = data.replace(b"Note number 5.", b"Note number 5.\n>From the minutes: yes")
+            parts.append(
+                b"From alice@union.example Tue May 14 09:00:00 2024\n"
+                + data.rstrip(b"\n")
+                + b"\n\n"
+            )
+    out.write_bytes(b"".join(parts))
+    return out
+
+
+def ingest_mbox(
+    root: Path, mbox: Path, monkeypatch: pytest.MonkeyPatch, *, workers: bool
+) -> tuple[Rows, IngestSummary]:
+    monkeypatch.setattr(mailreaders, "START_AFTER", 5 if workers else 10**9)
+    monkeypatch.setattr(mailreaders, "CHUNK", 3)  # many chunks, a window that fills
+    monkeypatch.setattr(mailreaders, "WINDOW", 2)
+    started: list[int] = []
+    real_submit = mailreaders.MailReaders._submit
+
+    def submit(self: mailreaders.MailReaders, raws: list[bytes]) -> object:
+        started.append(len(raws))
+        return real_submit(self, raws)
+
+    monkeypatch.setattr(mailreaders.MailReaders, "_submit", submit)
+    with Case.create(root, title=None, tz="UTC") as case:
+        summary = ingest(case, [mbox], IngestOptions(custodian="Bob"))
+        rows = case_rows(case.store)
+    assert bool(started) == workers  # the way asked for
+    assert multiprocessing.active_children() == []  # no worker left behind
+    return rows, summary
+
+
+def test_an_mbox_read_by_workers_stores_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox")
+    usual, usual_summary = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
+    fast, fast_summary = ingest_mbox(tmp_path / "fast", mbox, monkeypatch, workers=True)
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
+    assert usual_summary.messages_new > 60 and usual_summary.messages_merged > 30
+    assert len(usual["parse_issues"]) >= 4  # the problem emails said so, either way
+
+
+def test_a_worker_that_fails_costs_only_speed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox", rounds=2)
+    usual, _ = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
+    calls: list[int] = []
+
+    def broken(raws: list[bytes]) -> list[object]:
+        calls.append(1)
+        raise MemoryError("a worker ran out of memory")
+
+    monkeypatch.setattr(mailreaders, "_read_chunk", broken)  # the workers fork with it
+    fast, _ = ingest_mbox(tmp_path / "fast", mbox, monkeypatch, workers=True)
+    assert fast == usual
+
+
+def test_no_workers_to_be_had_reads_in_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox", rounds=2)
+    usual, _ = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
+
+    def no_fork(self: object, *args: object, **kwargs: object) -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", no_fork)
+    fast, _ = ingest_mbox(tmp_path / "fast", mbox, monkeypatch, workers=True)
+    assert fast == usual
+
+
+def test_a_failure_while_storing_stops_the_workers_and_keeps_the_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses an email half-way through: the mbox is marked failed, nothing of
+    it is kept, the workers are gone, and the case takes the next run."""
+    mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox")
+    monkeypatch.setattr(mailreaders, "START_AFTER", 5)
+    monkeypatch.setattr(mailreaders, "CHUNK", 3)
+    real_one = SqliteStore.insert_email_message
+
+    def refuse_late_note(
+        self: SqliteStore, message: tuple[object, ...], row: tuple[object, ...]
+    ) -> None:
+        if row[1] == "Note 17" and int(str(message[0])) > 40:
+            raise sqlite3.DataError("refused")
+        real_one(self, message, row)
+
+    monkeypatch.setattr(SqliteStore, "insert_email_message", refuse_late_note)
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        summary = ingest(case, [mbox])
+        assert [Path(label).name for label, _ in summary.failed] == ["all.mbox"]
+        assert multiprocessing.active_children() == []
+        assert case.store.conn.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+        monkeypatch.setattr(SqliteStore, "insert_email_message", real_one)
+        again = ingest(case, [mbox])
+        assert summary.messages_new == 0
+        assert again.failed == [] and again.messages_new == 94  # all of it, this time
+
+
+def test_the_mailing_list_reads_the_same_with_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mbox = need_corpora() / "email" / "mailing-list" / "linux-mips-2019q4.mbox"
+    usual, usual_summary = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
+    monkeypatch.undo()
+    fast, fast_summary = ingest_mbox(tmp_path / "fast", mbox, monkeypatch, workers=True)
+    assert fast == usual
+    same_summary(fast_summary, usual_summary)
+    assert usual_summary.messages_new == 1500
