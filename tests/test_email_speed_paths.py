@@ -335,6 +335,45 @@ def test_workers_hand_back_each_file_as_read_even_when_files_are_skipped(
     assert workers.result(paths[-1]) is None
 
 
+def test_workers_do_not_read_again_what_the_case_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run again over a folder, the workers only hash the files the case has: no parse."""
+    from dossier.ingest import prefetch
+
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    paths = email_files(folder, 100)
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [folder])
+        db = str(case.store.path)
+        Path(paths[7]).write_text(email(7, body="Changed since.\n"), "utf-8")  # new bytes
+        workers = prefetch.MailPrefetch([(path, "eml") for path in paths], None, db)
+        try:
+            found = [workers.result(path) for path in paths]
+        finally:
+            workers.close()
+        assert all(f is not None for f in found)
+        read = [n for n, f in enumerate(found) if f is not None and f.ready is not None]
+        assert read == [7]  # only the changed file; the others come back as hash and kind
+        assert all(f.kind == "eml" and len(f.sha256) == 64 for f in found if f is not None)
+        again = ingest(case, [folder])
+    assert again.already_present == 99 and again.messages_new == 1
+
+
+def test_a_case_the_workers_cannot_read_costs_only_speed(tmp_path: Path) -> None:
+    from dossier.ingest import prefetch
+
+    paths = email_files(tmp_path, 70)
+    nowhere = str(tmp_path / "no-such-case" / "case.sqlite")
+    workers = prefetch.MailPrefetch([(path, "eml") for path in paths], None, nowhere)
+    try:
+        found = [workers.result(path) for path in paths]
+    finally:
+        workers.close()
+    assert all(f is not None and f.ready is not None for f in found)  # every file read
+
+
 def test_a_worker_that_dies_leaves_its_files_to_the_writer(tmp_path: Path) -> None:
     from dossier.ingest import prefetch
 

@@ -372,7 +372,9 @@ class GroupIngest(ArchiveIngest):
         """Start workers that recognise the run's files on disk, and read its small email
         files, ahead of the writer (``jobs``: see ``prefetch_jobs``), when there are many."""
         if len(jobs) >= PREFETCH_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
-            self._prepared = MailPrefetch(jobs, self.dkim_keys)
+            # The workers skip files the case holds already; a new case holds none.
+            stored = str(self.store.path) if self.store.max_source_id() else None
+            self._prepared = MailPrefetch(jobs, self.dkim_keys, stored)
 
     def stop_reading_ahead(self) -> None:
         if self._prepared is not None:

@@ -20,9 +20,10 @@ import multiprocessing
 import multiprocessing.context
 import os
 import signal
+import sqlite3
 import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import BinaryIO, NamedTuple
 
@@ -52,11 +53,51 @@ class Prepared(NamedTuple):
 
 
 _keys: KeyStore | None = None  # the DKIM key store, in each worker
+_case_db: str | None = None  # the case's database, in each worker (read only)
+_known: sqlite3.Connection | None = None  # ... opened there when first needed
 
 
-def _start_worker(keys: KeyStore | None) -> None:
-    global _keys
-    _keys = keys
+def _start_worker(keys: KeyStore | None, case_db: str | None) -> None:
+    global _keys, _case_db, _known
+    _keys, _case_db, _known = keys, case_db, None
+
+
+def _in_case(sha256: str) -> bool:
+    """Runs in a worker: whether the case already holds a file with these bytes (as of the
+    chunk's start). Reading such a file again is wasted: the writer only records where it was
+    found. Any doubt (no case given, a database that cannot be read): False, and it is read."""
+    if _known is None:
+        return False
+    try:
+        found = _known.execute("SELECT 1 FROM sources WHERE sha256 = ?", (sha256,))
+        return found.fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+@contextlib.contextmanager
+def _reading_the_case() -> Iterator[None]:
+    """One read transaction for a chunk's lookups: taking the database's read lock for each
+    file would cost more than the lookup. Not held longer, so the writer's checkpoints can
+    go on."""
+    global _known
+    if _case_db is None:
+        yield
+        return
+    try:
+        if _known is None:
+            _known = sqlite3.connect(
+                f"file:{_case_db}?mode=ro", uri=True, timeout=0.1, isolation_level=None
+            )
+        _known.execute("BEGIN")
+    except sqlite3.Error:
+        _known = None  # (the files are read, as without a case)
+    try:
+        yield
+    finally:
+        if _known is not None:
+            with contextlib.suppress(sqlite3.Error):
+                _known.execute("COMMIT")
 
 
 def _import_worker_modules() -> None:
@@ -65,7 +106,8 @@ def _import_worker_modules() -> None:
 
 
 def _prepare_chunk(jobs: list[tuple[str, str]]) -> list[Prepared | None]:
-    return [_prepare(path, forced) for path, forced in jobs]
+    with _reading_the_case():
+        return [_prepare(path, forced) for path, forced in jobs]
 
 
 def _prepare(path: str, forced: str) -> Prepared | None:
@@ -112,6 +154,8 @@ def _read_mail_file(data: bytes, kind: str, name: str, path: str) -> Prepared:
     from dossier.ingest.mailready import ready_file
 
     sha = hashlib.sha256(data).hexdigest()
+    if _in_case(sha):
+        return Prepared(kind, sha, b"", None, None)  # the writer finds it stored
     records: list[ParseRecord] = []
     for record in format_named(kind).parse(io.BytesIO(data), name, ParseOptions()):
         if isinstance(record, EmailRecord) and record.parsed is None and record.raw:
@@ -156,7 +200,12 @@ class MailPrefetch:
     interpreter while it works); a worker waits only while the window is full.
     """
 
-    def __init__(self, jobs: Sequence[tuple[str, str]], keys: KeyStore | None = None) -> None:
+    def __init__(
+        self,
+        jobs: Sequence[tuple[str, str]],
+        keys: KeyStore | None = None,
+        case_db: str | None = None,
+    ) -> None:
         self._jobs = list(jobs)  # (path, the format the user named or "")
         self._index = {path: n for n, (path, _) in enumerate(self._jobs)}
         self._chunks = (len(self._jobs) + CHUNK - 1) // CHUNK
@@ -169,7 +218,9 @@ class MailPrefetch:
         _import_worker_modules()  # before the fork: each worker would import them again
         context = multiprocessing.get_context("fork")
         count = max(1, min(WORKERS, os.cpu_count() or 1, self._chunks))
-        self._workers = [_Worker(context, n, count, self._jobs, keys) for n in range(count)]
+        self._workers = [
+            _Worker(context, n, count, self._jobs, (keys, case_db)) for n in range(count)
+        ]
         self._receiver = threading.Thread(target=self._receive_all, daemon=True)
         self._receiver.start()
 
@@ -249,13 +300,13 @@ class _Worker:
         number: int,
         count: int,
         jobs: list[tuple[str, str]],
-        keys: KeyStore | None,
+        settings: tuple[KeyStore | None, str | None],  # (DKIM key store, case database)
     ) -> None:
         self.gone = False
         self.pipe, child = context.Pipe(duplex=False)
         _widen(self.pipe)
         self.process = context.Process(
-            target=_serve, args=(child, jobs, number, count, keys), daemon=True
+            target=_serve, args=(child, jobs, number, count, settings), daemon=True
         )
         self.process.start()
         child.close()
@@ -287,13 +338,17 @@ def _yield_to_the_writer() -> None:
 
 
 def _serve(
-    pipe: Connection, jobs: list[tuple[str, str]], number: int, count: int, keys: KeyStore | None
+    pipe: Connection,
+    jobs: list[tuple[str, str]],
+    number: int,
+    count: int,
+    settings: tuple[KeyStore | None, str | None],
 ) -> None:
     """Runs in a worker: chunks number, number + count, ... of ``jobs``, in order."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
     _yield_to_the_writer()
     gc.freeze()  # what the writer had when it forked is never collected here: skip scanning it
-    _start_worker(keys)
+    _start_worker(*settings)
     for chunk in range(number, (len(jobs) + CHUNK - 1) // CHUNK, count):
         pipe.send(_prepare_chunk(jobs[chunk * CHUNK : (chunk + 1) * CHUNK]))
     pipe.close()
