@@ -5,6 +5,7 @@
     python bench/email_run.py --only bare-read,dossier-ingest --scales 1
     python bench/email_run.py --profile          # also: cProfile of one Dossier ingest at 1x
     python bench/email_run.py --corpus PATH      # another shared/corpora/email folder
+    python bench/email_run.py --scales mbox      # the 1x slice as one mbox file
 
 Inputs: the Enron maildir of the shared email corpus (3,054 one-message files) and a larger
 set made by copying it K times into bench/out/enron-xK/copyN/. Copy 1 is byte for byte the
@@ -57,13 +58,30 @@ def files_under(folder: Path) -> Iterator[str]:
             yield os.path.join(top, name)
 
 
+def messages_in(source: Path) -> Iterator[bytes]:
+    """Each message's bytes: every file of a folder, or every message of an mbox file (split
+    by the stdlib's ``mailbox.mbox``, as a peer would read one)."""
+    if source.is_dir():
+        for path in files_under(source):
+            with open(path, "rb") as fh:
+                yield fh.read()
+        return
+    import mailbox
+
+    box = mailbox.mbox(source, create=False)
+    try:
+        for key in box.iterkeys():
+            yield box.get_bytes(key)
+    finally:
+        box.close()
+
+
 def child_bare(folder: Path, case: Path) -> dict[str, Any]:
-    """The floor: open and read every file, nothing else."""
+    """The floor: read every message's bytes, nothing else."""
     start = time.perf_counter()
     count = size = 0
-    for path in files_under(folder):
-        with open(path, "rb") as fh:
-            size += len(fh.read())
+    for data in messages_in(folder):
+        size += len(data)
         count += 1
     return {"seconds": time.perf_counter() - start, "count": count, "detail": {"bytes": size}}
 
@@ -75,9 +93,8 @@ def child_stdlib(folder: Path, case: Path) -> dict[str, Any]:
 
     start = time.perf_counter()
     count = errors = chars = 0
-    for path in files_under(folder):
-        with open(path, "rb") as fh:
-            msg = email.message_from_bytes(fh.read(), policy=policy.default)
+    for data in messages_in(folder):
+        msg = email.message_from_bytes(data, policy=policy.default)
         try:
             fields = (msg["subject"], msg["from"], msg["to"], msg["date"])
             chars += sum(len(str(f)) for f in fields if f is not None)
@@ -100,9 +117,7 @@ def child_mailparser(folder: Path, case: Path) -> dict[str, Any]:
     logging.disable(logging.WARNING)  # it logs every defect it finds
     start = time.perf_counter()
     count = errors = chars = 0
-    for path in files_under(folder):
-        with open(path, "rb") as fh:
-            data = fh.read()
+    for data in messages_in(folder):
         try:
             mail = mailparser.parse_from_bytes(data)
             chars += len(mail.subject or "") + len(str(mail.from_)) + len(str(mail.to))
@@ -235,12 +250,31 @@ def make_copies(source: Path, copies: int) -> Path:
     return target
 
 
-def describe(folder: Path) -> dict[str, Any]:
+def make_mbox(source: Path) -> Path:
+    """bench/out/enron-1x.mbox: the slice's files as the messages of one mbox, each after a
+    ``From `` line, ``From `` lines in bodies quoted (mboxrd); counted as one message each."""
+    target = OUT / "enron-1x.mbox"
+    if target.is_file():
+        return target
+    OUT.mkdir(parents=True, exist_ok=True)
+    quote = re.compile(rb"^(>*From )", re.MULTILINE)
+    with open(target, "wb") as out:
+        for path in files_under(source):
+            data = quote.sub(rb">\1", Path(path).read_bytes()).rstrip(b"\n")
+            out.write(b"From MAILER-DAEMON Mon Jan  1 00:00:00 2001\n" + data + b"\n\n")
+    return target
+
+
+def describe(source: Path) -> dict[str, Any]:
+    if source.is_file():
+        size = source.stat().st_size
+        count = sum(1 for line in source.open("rb") if line.startswith(b"From MAILER-DAEMON "))
+        return {"path": str(source), "files": count, "bytes": size}
     count = size = 0
-    for path in files_under(folder):
+    for path in files_under(source):
         count += 1
         size += os.path.getsize(path)
-    return {"path": str(folder), "files": count, "bytes": size}
+    return {"path": str(source), "files": count, "bytes": size}
 
 
 def machine_and_code() -> dict[str, Any]:
@@ -279,7 +313,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(CORPUS), help="the shared/corpora/email folder")
     ap.add_argument("--copies", type=int, default=5, help="K: the larger set is K copies")
-    ap.add_argument("--scales", default="1,K", help="which sets to run: 1, K or both")
+    ap.add_argument("--scales", default="1,K",
+                    help="which sets to run: 1, K, mbox (the 1x slice as one mbox file)")
     ap.add_argument("--only", help="comma-separated contenders: " + ",".join(CHILDREN))
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--runs", type=int, default=3, help="runs of every contender (best kept)")
@@ -306,6 +341,8 @@ def main() -> None:
             sets["1x"] = source
         elif scale == "K":
             sets[f"{args.copies}x"] = make_copies(source, args.copies)
+        elif scale == "mbox":
+            sets["1x-mbox"] = make_mbox(source)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     host = machine_and_code()
     results: dict[str, Any] = {}
