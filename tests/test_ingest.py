@@ -8,6 +8,8 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from dossier.case import DB_NAME, Case
 from dossier.ingest import IngestOptions, ingest
 from tests.conftest import android_chat
@@ -196,3 +198,29 @@ def test_large_original_is_a_file_named_by_its_hash(tmp_path: Path) -> None:
     stored = tmp_path / "case" / "objects" / sha[:2] / sha[2:]
     assert stored.read_bytes() == chat.read_bytes()
     assert case.read_object(sha) == chat.read_bytes()
+
+
+def test_an_ingest_leaves_the_garbage_collector_as_it_found_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It collects rarely while it runs (speed); a program that ingests goes on as before,
+    whether the run ends well or not."""
+    import gc
+
+    from dossier.ingest.files import GroupIngest
+
+    chat = tmp_path / "WhatsApp Chat with Team.txt"
+    chat.write_text(android_chat([("01/02/2024, 10:00", "Ann", "hello")]), "utf-8")
+    before = gc.get_threshold()
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [chat])
+        assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+        def interrupted(*args: object, **kwargs: object) -> None:
+            assert gc.get_threshold() != before  # (while it runs)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(GroupIngest, "ingest_group", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ingest(case, [chat])
+        assert gc.get_threshold() == before and gc.get_freeze_count() == 0

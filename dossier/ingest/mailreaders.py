@@ -39,6 +39,7 @@ def _start_worker() -> None:
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
     gc.freeze()  # what the writer had at the fork is never collected here: skip scanning it
+    gc.set_threshold(20_000, 20, 20)  # few cycles are made here: collect them rarely
 
 
 def _read_chunk(raws: list[bytes]) -> list[ParsedEmail]:
