@@ -60,9 +60,14 @@ _MAY_SIGN = (re.compile(r"\n(?:--|[^\S\n]*(?i:Sent|Get)[^\S\n])"),)
 
 def new_text(text: str) -> str:
     """The sender's own words from a plain-text body."""
-    lines = _split_inline_separators(text.splitlines())
+    lines = text.splitlines()
+    if "---" in text:  # a separator needs it (and no line break splits one)
+        lines = _split_inline_separators(lines)
     cut = _first_cut(lines)
-    kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
+    if ">" in text:
+        kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
+    else:
+        kept = lines[:cut]  # no line can be quoted
     kept = _drop_signature(kept)
     while kept and not kept[-1].strip():
         kept.pop()
@@ -76,11 +81,11 @@ def _split_inline_separators(lines: list[str]) -> list[str]:
 
     Converters that dropped a line break leave it there; the words before it are the sender's.
     """
-    if not _INLINE_SEPARATOR.search("\n".join(lines)):
-        return lines  # none on any line (a match on one line is a match in the whole text)
     out: list[str] = []
     for line in lines:
-        found = _INLINE_SEPARATOR.search(line)
+        # (Looked for only where it can be: searching every line, or the whole text, for a
+        # pattern that ignores case costs far more than this test.)
+        found = _INLINE_SEPARATOR.search(line) if "---" in line else None
         if found and line[: found.start()].strip():
             out.extend((line[: found.start()], line[found.start() :]))
         else:
