@@ -359,3 +359,67 @@ def test_an_attached_email_points_at_its_own_bytes_in_the_file(tmp_path: Path, l
             lines[first - 1].startswith(b"From: Ann")
             and lines[last - 1] == b"Move the organisers.\r"
         )
+
+
+def signed_by_a_new_key(tmp_path: Path, body: bytes) -> tuple[bytes, Path]:
+    """An email signed now with a fresh RSA key (selector s1, union.example), and a key
+    store holding that key's public half."""
+    import base64
+
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    message = (
+        b"From: Ann <ann@union.example>\r\nTo: Bob <bob@union.example>\r\n"
+        b"Subject: The minutes\r\nDate: Tue, 14 May 2024 09:00:00 +0200\r\n"
+        b"Message-ID: <minutes-1@union.example>\r\n\r\n" + body
+    )
+    signature = dkim.sign(
+        message, b"s1", b"union.example", private, include_headers=[b"from", b"subject"]
+    )
+    store = tmp_path / "keys.tsv"
+    record = "v=DKIM1; k=rsa; p=" + base64.b64encode(public).decode("ascii")
+    store.write_text(f"s1._domainkey.union.example\t{record}\n", "utf-8")
+    return signature + message, store
+
+
+@pytest.mark.parametrize("quoting", ["mboxo", "mboxrd"])
+def test_a_signed_email_in_an_mbox_verifies_as_sent(tmp_path: Path, dossier, quoting: str) -> None:
+    """Its body lines that began with "From " got a ">" in the mbox: DKIM checks the lines
+    as sent (a false "fail" would tell a court the email was altered)."""
+    body = b"Notes below.\r\nFrom the chair: approved.\r\n"
+    if quoting == "mboxrd":  # which also quotes lines that were quoted already
+        body += b">From an earlier mail: no.\r\n"
+    signed, keys = signed_by_a_new_key(tmp_path, body)
+    stored = signed.replace(b"\r\n>From an", b"\r\n>>From an")
+    stored = stored.replace(b"\r\nFrom the chair", b"\r\n>From the chair")
+    box = tmp_path / "ann.mbox"
+    box.write_bytes(b"From ann@union.example Tue May 14 09:00:00 2024\r\n" + stored + b"\r\n")
+    # The same email, one byte of the body changed: that must still fail.
+    changed = stored.replace(b"approved", b"approves")
+    other = tmp_path / "tampered.mbox"
+    other.write_bytes(b"From ann@union.example Tue May 14 09:00:00 2024\r\n" + changed + b"\r\n")
+    dossier("init", tmp_path / "case")
+    result = dossier("ingest", tmp_path / "case", box, other, "--dkim-keys", keys)
+    assert result.code == 0, result.err
+
+    def checked(query: str) -> list[dict[str, object]]:
+        hits = json.loads(dossier("search", tmp_path / "case", query, "--json").out)
+        return [json.loads(dossier("show", tmp_path / "case", h["id"], "--json").out) for h in hits]
+
+    (good,) = checked("dkim:pass")
+    assert "as sent" in str(good) and "ann.mbox" in str(good)
+    (bad,) = checked("dkim:fail")
+    assert "tampered.mbox" in str(bad) and "that quoting may be why" in str(bad)
+    again = json.loads(dossier("dkim", tmp_path / "case", "--keys", keys, "--json").out)
+    assert again["pass"] == 1 and again["fail"] == 1  # the same, checked again later

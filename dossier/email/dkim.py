@@ -45,6 +45,8 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+\._domainkey\.[A-Za-z0-9_.-]+$")
 # dkimpy logs every failure at error level; a verification result is not a program error.
 _QUIET = logging.getLogger("dossier.dkim.quiet")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
 def _dkimpy() -> Any:
@@ -53,8 +55,6 @@ def _dkimpy() -> Any:
     import dkim  # type: ignore[import-untyped, unused-ignore]
 
     return dkim
-_QUIET.addHandler(logging.NullHandler())
-_QUIET.propagate = False
 
 
 @dataclass(frozen=True, slots=True)

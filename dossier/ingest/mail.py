@@ -12,13 +12,14 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from dossier.email.dkim import KeyStore, verify
+from dossier.email.dkim import DkimResult, KeyStore, verify
 from dossier.email.extract import attachment_text
 from dossier.email.model import Address, ParsedEmail
 from dossier.formats.base import MessageFormat, ParseOptions
+from dossier.formats.mbox import unquote_from
 from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
 from dossier.store.sqlite import SqliteStore
 from dossier.textnorm import search_text
@@ -65,6 +66,8 @@ def check_signatures(raw: bytes, keys: KeyStore | None) -> Signatures:
     """Verified against ``keys``; without them, only whether the email is signed."""
     if keys is not None:
         result = verify(raw, keys)
+        if "fail" in (result.status, result.arc):
+            result = _as_sent(raw, keys, result)
         detail = result.detail
         if result.arc != "none":  # an ARC chain was present: say how it fared
             detail = f"{detail}; ARC {result.arc}" + (
@@ -79,6 +82,29 @@ def check_signatures(raw: bytes, keys: KeyStore | None) -> Signatures:
 
 
 NOT_CHECKED = Signatures("unchecked", None, "none")  # an item without RFC 822 bytes
+_QUOTED_FROM_LINE = re.compile(rb"^>+From ", re.MULTILINE)
+
+
+def _as_sent(raw: bytes, keys: KeyStore, failed: DkimResult) -> DkimResult:
+    """An email kept in an mbox has a ">" put before every line that began with "From "
+    (and, in an mboxrd, before every such line already quoted): the stored bytes are not the
+    signed ones, and the signature fails on them. It is checked again on the lines as sent;
+    a pass there is proof (the signature covers the body), and says how it was found."""
+    if not _QUOTED_FROM_LINE.search(raw):
+        return failed
+    tried = {raw}
+    for variant in ("mboxrd", "mboxo"):
+        sent = unquote_from(raw, variant)
+        if sent in tried:
+            continue
+        tried.add(sent)
+        again = verify(sent, keys)
+        if not {again.status, again.arc} & {"fail", "error"}:
+            note = f" (on the message as sent: the mbox's '>From ' quoting undone, {variant})"
+            return replace(again, detail=again.detail + note)
+    # An mboxo file cannot tell a line the sender began with ">From " from one it quoted.
+    note = " Lines of it begin with '>From ': if it was kept in an mbox, that quoting may be why."
+    return replace(failed, detail=failed.detail + note)
 
 
 # Headers that each mailbox or server on the way adds to its own copy: two copies that differ
