@@ -8,6 +8,7 @@ is the same, a worker that fails only costs speed, and no worker outlives the ru
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -98,10 +99,10 @@ def test_no_workers_to_be_had_reads_in_the_writer(
     mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox", rounds=2)
     usual, _ = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
 
-    def no_fork(self: object, *args: object, **kwargs: object) -> None:
+    def no_fork() -> int:
         raise OSError("Resource temporarily unavailable")
 
-    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", no_fork)
+    monkeypatch.setattr(os, "fork", no_fork)
     fast, _ = ingest_mbox(tmp_path / "fast", mbox, monkeypatch, workers=True)
     assert fast == usual
 

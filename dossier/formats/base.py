@@ -65,15 +65,21 @@ class MessageFormat(Protocol):
 _FEW_COLLECTIONS = 200_000
 
 
+def relax_collector() -> None:
+    """Raise the cyclic collector's first threshold for good (in a process that only reads)."""
+    first, second, third = gc.get_threshold()
+    gc.set_threshold(max(first, _FEW_COLLECTIONS), second, third)
+
+
 @contextmanager
 def relaxed_gc() -> Iterator[None]:
     """Raise the cyclic collector's first threshold for a bulk job; restore it after."""
-    first, second, third = gc.get_threshold()
-    gc.set_threshold(max(first, _FEW_COLLECTIONS), second, third)
+    before = gc.get_threshold()
+    relax_collector()
     try:
         yield
     finally:
-        gc.set_threshold(first, second, third)
+        gc.set_threshold(*before)
 
 
 def few_collections(records: Iterator[ParseRecord]) -> Iterator[ParseRecord]:

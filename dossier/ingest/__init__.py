@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier.case import Case
+from dossier.formats.base import relaxed_gc
 from dossier.ingest.entries import check_paths, walk_groups, walk_paths
 from dossier.ingest.files import GroupIngest, prefetch_jobs
 from dossier.ingest.report import IngestSummary, NoProgress, Progress
@@ -82,11 +83,9 @@ def _collecting_rarely() -> Iterator[None]:
     Python's usual pace the cycle collector took about 8 % of the writer's time, much of it
     scanning, again and again, everything loaded before the run. During the run, what was
     loaded before is set aside (``gc.freeze``) and the collector runs less often."""
-    old = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
     try:
-        yield
+        with relaxed_gc():
+            yield
     finally:
-        gc.set_threshold(*old)
         gc.unfreeze()

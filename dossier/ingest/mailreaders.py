@@ -8,6 +8,11 @@ chunks ahead. The records come out in the order the format gave them, each email
 ``parsed`` filled in by the same ``read_email`` the writer would have run. A chunk a worker
 could not read is left for the writer to read itself, so what is stored, and any error it
 reports, is the same as without workers.
+
+Each worker has a pipe for its chunks and one for its results; chunk k goes to worker
+k mod 2, and a receiving thread takes the results off in order, so a worker never waits to
+hand one back. Nothing is shared between the processes but those pipes: stopping is killing
+the workers, whatever they were doing (``multiprocessing.Pool`` could hang there).
 """
 
 from __future__ import annotations
@@ -15,31 +20,28 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import multiprocessing.context
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.connection import Connection
 from types import TracebackType
 
 from dossier.email.model import ParsedEmail
+from dossier.formats.base import relax_collector
 from dossier.model import EmailRecord, ParseRecord, SourceFact
 
 WORKERS = 2  # beside the writer: both cores of a 2-core laptop stay busy
-CHUNK = 64  # emails per task: a round trip costs about as much as reading an email
+CHUNK = 64  # emails per chunk: a round trip costs about as much as reading an email
 WINDOW = 6  # chunks in flight at most: bounds memory (a few MB for usual emails)
 START_AFTER = 256  # emails the writer reads itself first: a small mailbox never starts workers
 WORKER_NICENESS = 10  # the writer is the slower side: see prefetch._yield_to_the_writer
+PIPE_BYTES = 1024 * 1024  # asked of the system for each pipe (see prefetch._widen)
 
 Unquote = Callable[[bytes, dict[str, str]], bytes]  # (raw, the source's facts so far) -> bytes
-
-
-def _start_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
-    gc.freeze()  # what the writer had at the fork is never collected here: skip scanning it
-    gc.set_threshold(20_000, 20, 20)  # few cycles are made here: collect them rarely
+Read = list[ParsedEmail] | None  # a chunk's emails as read; None: the writer reads them
 
 
 def _read_chunk(raws: list[bytes]) -> list[ParsedEmail]:
@@ -48,12 +50,66 @@ def _read_chunk(raws: list[bytes]) -> list[ParsedEmail]:
     return [read_email(raw) for raw in raws]
 
 
+def _serve(chunks: Connection, results: Connection) -> None:
+    """Runs in a worker: read each chunk that comes, send back what was read, until the
+    writer closes its end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+    gc.freeze()  # what the writer had at the fork is never collected here: skip scanning it
+    relax_collector()  # few cycles are made here: collect them rarely
+    while True:
+        try:
+            raws = chunks.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            found: Read = _read_chunk(raws)
+        except Exception:  # the writer reads the chunk itself and meets the error there
+            found = None
+        results.send(found)
+
+
+class _Worker:
+    def __init__(self, context: multiprocessing.context.ForkContext) -> None:
+        chunks_in, self.chunks = context.Pipe(duplex=False)
+        self.results, results_out = context.Pipe(duplex=False)
+        for pipe in (self.chunks, self.results):
+            _widen(pipe)
+        self.process = context.Process(target=_serve, args=(chunks_in, results_out), daemon=True)
+        self.process.start()
+        chunks_in.close()
+        results_out.close()
+
+    def stop(self) -> None:
+        self.chunks.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.results.close()
+
+
+def _widen(pipe: Connection) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except (ImportError, OSError):
+        pass  # not Linux, or a lower limit: the default size works, only slower
+
+
 class MailReaders:
     """Workers that read emails for ``read``; started only once a mailbox proves big."""
 
     def __init__(self) -> None:
-        self._pool: Pool | None = None
-        self._failed = False
+        self._workers: list[_Worker] = []
+        self._failed = False  # no workers could be started: the writer reads everything
+        self._sent = 0  # chunks handed out
+        self._results: dict[int, Read] = {}  # chunks read, not yet taken
+        self._received = 0  # chunks below this number are in _results (or were taken)
+        self._stopping = False
+        self._changed = threading.Condition()
+        self._receiver: threading.Thread | None = None
 
     def __enter__(self) -> MailReaders:
         return self
@@ -64,16 +120,20 @@ class MailReaders:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.terminate()  # nothing they still hold is needed: the writer is done
-            self._pool.join()
-            self._pool = None
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        for worker in self._workers:
+            worker.stop()  # a receive under way ends: the other end is gone
+        if self._receiver is not None:
+            self._receiver.join()
+        self._workers = []
 
     def read(self, records: Iterator[ParseRecord], unquote: Unquote) -> Iterator[ParseRecord]:
         """``records`` in order, each email that has bytes and no ``parsed`` read from
         ``unquote(raw, facts)``, ``facts`` being the source facts that came before it."""
         facts: dict[str, str] = {}
-        window: deque[tuple[list[ParseRecord], AsyncResult[list[ParsedEmail]] | None]] = deque()
+        window: deque[tuple[list[ParseRecord], int | None]] = deque()
         chunk: list[ParseRecord] = []
         raws: list[bytes] = []
         seen = 0
@@ -94,41 +154,81 @@ class MailReaders:
                 window.append((chunk, self._submit(raws)))
                 chunk, raws = [], []
                 while len(window) > WINDOW:
-                    yield from _filled(*window.popleft())
+                    yield from self._filled(*window.popleft())
         if raws:
             window.append((chunk, self._submit(raws)))
         elif chunk:
             window.append((chunk, None))
         while window:
-            yield from _filled(*window.popleft())
+            yield from self._filled(*window.popleft())
 
-    def _submit(self, raws: list[bytes]) -> AsyncResult[list[ParsedEmail]] | None:
-        """The chunk handed to a worker; None if no worker can take it (the writer reads)."""
-        if self._pool is None and not self._failed:
-            try:
-                self._pool = multiprocessing.get_context("fork").Pool(
-                    WORKERS, initializer=_start_worker
-                )
-            except (OSError, ValueError):  # no fork here, or no room for processes
-                self._failed = True
-        if self._pool is None:
+    def _submit(self, raws: list[bytes]) -> int | None:
+        """The chunk's number once a worker has it; None if none can take it."""
+        if not self._workers and not self._failed:
+            self._start()
+        if self._failed:
             return None
-        return self._pool.apply_async(_read_chunk, (raws,))
+        number = self._sent
+        try:
+            self._workers[number % len(self._workers)].chunks.send(raws)
+        except (OSError, ValueError):  # the worker is gone: the writer reads from now on
+            self._failed = True
+            return None
+        with self._changed:
+            self._sent += 1
+            self._changed.notify_all()
+        return number
+
+    def _start(self) -> None:
+        try:
+            context = multiprocessing.get_context("fork")
+            self._workers = [_Worker(context) for _ in range(WORKERS)]
+        except (OSError, ValueError):  # no fork here, or no room for processes
+            for worker in self._workers:
+                worker.stop()
+            self._workers, self._failed = [], True
+            return
+        self._receiver = threading.Thread(target=self._receive_all, daemon=True)
+        self._receiver.start()
+
+    def _receive_all(self) -> None:
+        """The receiving thread: each chunk's result, in order, from the worker that has it.
+        However it ends, the writer stops waiting (and reads what is missing itself)."""
+        number = 0
+        try:
+            while True:
+                with self._changed:
+                    while number >= self._sent and not self._stopping:
+                        self._changed.wait()
+                    if self._stopping:
+                        return
+                found: Read = self._workers[number % len(self._workers)].results.recv()
+                with self._changed:
+                    self._results[number] = found
+                    self._received = number = number + 1
+                    self._changed.notify_all()
+        except Exception:  # a worker gone (EOFError, OSError), or a result cut short
+            pass
+        finally:
+            with self._changed:
+                self._stopping = self._failed = True  # nothing more is handed out
+                self._changed.notify_all()
+
+    def _result(self, number: int) -> Read:
+        with self._changed:
+            while number >= self._received and not self._stopping:
+                self._changed.wait()
+            return self._results.pop(number, None)
+
+    def _filled(self, chunk: list[ParseRecord], number: int | None) -> Iterator[ParseRecord]:
+        """The chunk's records, its emails read by a worker (as they were, if it failed)."""
+        found = self._result(number) if number is not None else None
+        parsed = iter(found) if found is not None else None
+        for record in chunk:
+            if parsed is not None and isinstance(record, EmailRecord) and _unread(record):
+                record = record._replace(parsed=next(parsed))
+            yield record
 
 
 def _unread(record: ParseRecord) -> bool:
     return isinstance(record, EmailRecord) and record.raw is not None and record.parsed is None
-
-
-def _filled(
-    chunk: list[ParseRecord], result: AsyncResult[list[ParsedEmail]] | None
-) -> Iterator[ParseRecord]:
-    """The chunk's records, its emails read by the worker (as they were, if it failed)."""
-    try:
-        parsed = iter(result.get()) if result is not None else None
-    except Exception:  # the writer reads them, and meets any error itself
-        parsed = None
-    for record in chunk:
-        if parsed is not None and isinstance(record, EmailRecord) and _unread(record):
-            record = record._replace(parsed=next(parsed))
-        yield record

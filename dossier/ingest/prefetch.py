@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from typing import BinaryIO, NamedTuple
 
 from dossier.email.dkim import KeyStore
+from dossier.formats.base import relax_collector
 from dossier.ingest.mailready import ReadyFile
 from dossier.model import EmailRecord, ParseRecord
 
@@ -348,7 +349,7 @@ def _serve(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
     _yield_to_the_writer()
     gc.freeze()  # what the writer had when it forked is never collected here: skip scanning it
-    gc.set_threshold(20_000, 20, 20)  # few cycles are made here: collect them rarely
+    relax_collector()  # few cycles are made here: collect them rarely
     _start_worker(*settings)
     for chunk in range(number, (len(jobs) + CHUNK - 1) // CHUNK, count):
         pipe.send(_prepare_chunk(jobs[chunk * CHUNK : (chunk + 1) * CHUNK]))
