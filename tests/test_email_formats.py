@@ -97,6 +97,45 @@ def test_mboxrd_is_told_by_double_quoting() -> None:
     assert b"\nFrom here the text" in plain and b"\n>From here it was" in plain
 
 
+def variant_positions(records: list[ParseRecord]) -> tuple[int, list[int]]:
+    """(where the variant fact is, where the emails are) in the records."""
+    at = [n for n, r in enumerate(records) if isinstance(r, SourceFact) and r.key == "mbox_variant"]
+    assert len(at) == 1  # said once
+    return at[0], [n for n, r in enumerate(records) if isinstance(r, EmailRecord)]
+
+
+def test_an_mboxrd_says_so_before_its_messages_so_they_are_read_unquoted() -> None:
+    """Its quoting is undone for reading, so the reader must know it first; an mboxo's
+    (which cannot be undone safely) and a non-seekable stream's come after, as always."""
+    fact, mails = variant_positions(parse(FIXTURES / "mboxrd.mbox"))
+    assert fact < min(mails)
+    fact, mails = variant_positions(parse(FIXTURES / "mboxo.mbox"))
+    assert fact > max(mails)
+    data = (FIXTURES / "mboxrd.mbox").read_bytes()
+
+    class OneWay(io.BytesIO):
+        def seekable(self) -> bool:
+            return False
+
+    one_way = list(MBOX.parse(OneWay(data), "x.mbox", ParseOptions()))
+    fact, mails = variant_positions(one_way)
+    assert fact > max(mails) and facts(one_way)["mbox_variant"] == "mboxrd"
+    assert emails(one_way) == emails(parse(FIXTURES / "mboxrd.mbox"))  # the same messages
+
+
+def test_a_line_quoted_twice_is_found_across_read_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dossier.formats import mbox
+
+    data = (FIXTURES / "mboxrd.mbox").read_bytes()
+    at = data.index(b">>From")
+    for block in (1, 3, at - 2, at, at + 1, at + 3):
+        monkeypatch.setattr(mbox, "_SCAN_BLOCK", block)
+        assert mbox._has_deep_quoting(io.BytesIO(data))
+        assert not mbox._has_deep_quoting(io.BytesIO(data.replace(b">>From", b"> From")))
+
+
 def test_from_lines_in_a_body_are_not_separators() -> None:
     records = parse(FIXTURES / "body_from.mbox")
     mails = emails(records)

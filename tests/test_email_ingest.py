@@ -418,8 +418,30 @@ def test_a_signed_email_in_an_mbox_verifies_as_sent(tmp_path: Path, dossier, quo
         return [json.loads(dossier("show", tmp_path / "case", h["id"], "--json").out) for h in hits]
 
     (good,) = checked("dkim:pass")
-    assert "as sent" in str(good) and "ann.mbox" in str(good)
+    assert "ann.mbox" in str(good)
+    # An mboxrd is read with its quoting undone (checked as read); an mboxo's is undone only
+    # when its signature failed on the bytes kept, and the result says so.
+    assert ("as sent" in str(good)) == (quoting == "mboxo")
     (bad,) = checked("dkim:fail")
     assert "tampered.mbox" in str(bad) and "that quoting may be why" in str(bad)
     again = json.loads(dossier("dkim", tmp_path / "case", "--keys", keys, "--json").out)
     assert again["pass"] == 1 and again["fail"] == 1  # the same, checked again later
+
+
+def test_an_mboxrd_is_read_with_its_quoting_undone_and_kept_as_written(
+    tmp_path: Path, dossier
+) -> None:
+    box = Path(__file__).parent / "fixtures" / "mail" / "mboxrd.mbox"
+    dossier("init", tmp_path / "case")
+    assert dossier("ingest", tmp_path / "case", box).code == 0
+    hits = json.loads(dossier("search", tmp_path / "case", "subject:quoting", "--json").out)
+    (hit,) = [h for h in hits if "Alice" in str(h)]
+    shown = json.loads(dossier("show", tmp_path / "case", hit["id"], "--json").out)
+    body = shown["message"]["body"]
+    # What the sender wrote: one ">" fewer on each quoted line ...
+    assert "\nFrom here the text was quoted once." in "\n" + body
+    assert "\n>From here it was already quoted in the original." in "\n" + body
+    # ... while the place it points to keeps the mbox's quoting, byte for byte.
+    (copy,) = shown["message"]["copies"]
+    start, end = copy["bytes"]
+    assert b"\n>From here the text was quoted once." in box.read_bytes()[start:end]

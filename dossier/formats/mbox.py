@@ -9,8 +9,8 @@ Each message becomes one ``EmailRecord``:
   separator line is not part of it) to the end of its last line, line break included. The one
   blank line an mbox writer puts before the next separator is framing and is left out.
   ``>From `` quoting is *kept* (the bytes are evidence); the variant is reported as
-  ``SourceFact("mbox_variant", ...)`` after the messages, and ``unquote_from`` undoes it for
-  reading.
+  ``SourceFact("mbox_variant", ...)`` after the messages (before them for an mboxrd, whose
+  quoting the reader undoes: see ``_records``), and ``unquote_from`` undoes it for reading.
 * ``folder`` is always "": the parser sees one file and cannot know where it sits. An ingest
   walking a mail tree (Thunderbird ``Inbox``, ``Sent.mbox``, ``Inbox.sbd/Work``) gets the
   folder from ``mbox_folder``.
@@ -58,6 +58,9 @@ _HEADER = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
 _CONTENT_LENGTH = re.compile(rb"(?i)^content-length:[ \t]*(\d{1,12})[ \t]*\r?\n?$")
 _QUOTED_FROM = re.compile(rb"^(>+)From ")
 _QUOTED_FROM_LINE = re.compile(rb"(?m)^>+From ")
+_DEEP_QUOTED = re.compile(rb"\n>>+From ")
+_SCAN_BLOCK = 1 << 20  # bytes read at a time looking for such lines
+_CARRIED = 4096  # the most of a line's start carried over to the next block
 _MBOX_NAMES = (".mbox", ".mbx", ".mbs", ".mbox.txt")
 _SINGLE_MESSAGE_NAMES = (".eml", ".emlx", ".msg", ".txt")
 
@@ -436,7 +439,61 @@ class MboxFormat:
     def parse(
         self, stream: BinaryIO, filename: str, options: ParseOptions
     ) -> Iterator[ParseRecord]:
-        return few_collections(_MboxParser(stream).run())
+        return few_collections(_records(stream))
+
+
+def _records(stream: BinaryIO) -> Iterator[ParseRecord]:
+    """The file's records; the variant first when reading its messages depends on it.
+
+    Only an mboxrd's quoting is undone for reading (an mboxo cannot tell a quoted line from
+    one written with ">From "), and the variant is known only once the whole file is read. So
+    a file that has a line quoted twice, which only mboxrd writes, is read twice: a first pass
+    for its variant, then its messages after that fact (seeking back, for a stream that can).
+    """
+    variant = _variant_first(stream)
+    if variant is None:
+        yield from _MboxParser(stream).run()
+        return
+    yield SourceFact("mbox_variant", variant)
+    for record in _MboxParser(stream).run():
+        if not (isinstance(record, SourceFact) and record.key == "mbox_variant"):
+            yield record
+
+
+def _variant_first(stream: BinaryIO) -> str | None:
+    """The variant, from a first pass, when the file has a line quoted twice and the stream
+    can go back; else None (read in one pass: nothing to undo, or no way to look ahead)."""
+    try:
+        if not stream.seekable():
+            return None
+        start = stream.tell()
+        deep = _has_deep_quoting(stream)
+        stream.seek(start)
+        if not deep:
+            return None
+        first = _MboxParser(stream)
+        for _ in first.run():
+            pass
+        stream.seek(start)
+    except (OSError, ValueError):  # a stream that says it can seek and cannot
+        return None
+    return first.variant.name() if first.count else None
+
+
+def _has_deep_quoting(stream: BinaryIO) -> bool:
+    """Whether a line starts with ">>From " (or more ">"), read a block at a time."""
+    carried = b"\n"  # the file's start is a line's start
+    while True:
+        block = stream.read(_SCAN_BLOCK)
+        if not block:
+            return False
+        buffer = carried + block
+        if _DEEP_QUOTED.search(buffer):
+            return True
+        # The start of the line the next block may end (a line of thousands of ">" is not
+        # looked at whole: then the file is read in one pass, as any other).
+        last_line = buffer.rfind(b"\n")
+        carried = buffer[last_line:] if 0 <= last_line >= len(buffer) - _CARRIED else b""
 
 
 def sniff(head: bytes, filename: str) -> float:

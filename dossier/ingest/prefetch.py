@@ -30,7 +30,7 @@ from typing import BinaryIO, NamedTuple
 from dossier.email.dkim import KeyStore
 from dossier.formats.base import relax_collector
 from dossier.ingest.mailready import ReadyFile
-from dossier.model import EmailRecord, ParseRecord
+from dossier.model import EmailRecord, ParseRecord, SourceFact
 
 WORKERS = 2  # beside the writer: both cores of a 2-core laptop stay busy
 CHUNK = 32  # files per task: a round trip to a worker costs about as much as reading a file
@@ -152,15 +152,19 @@ def _read_mail_file(data: bytes, kind: str, name: str, path: str) -> Prepared:
     from dossier.email.reader import read_email
     from dossier.formats.base import ParseOptions
     from dossier.formats.registry import format_named
+    from dossier.ingest.mail import unquoted
     from dossier.ingest.mailready import ready_file
 
     sha = hashlib.sha256(data).hexdigest()
     if _in_case(sha):
         return Prepared(kind, sha, b"", None, None)  # the writer finds it stored
     records: list[ParseRecord] = []
+    facts: dict[str, str] = {}
     for record in format_named(kind).parse(io.BytesIO(data), name, ParseOptions()):
-        if isinstance(record, EmailRecord) and record.parsed is None and record.raw:
-            record = record._replace(parsed=read_email(record.raw))
+        if isinstance(record, SourceFact):
+            facts[record.key] = record.value
+        elif isinstance(record, EmailRecord) and record.parsed is None and record.raw:
+            record = record._replace(parsed=read_email(unquoted(record.raw, facts)))
         records.append(record)
     ready = ready_file(records, sha, path, _keys) if len(data) <= READY_MAX_BYTES else None
     if ready is not None:
