@@ -105,3 +105,31 @@ def test_ingest_progress_and_summary_go_to_stderr(case: Path, dossier, tmp_path:
     result = dossier("ingest", case, other)
     assert result.out == ""
     assert "Read 1 file(s)" in result.err
+
+
+def test_every_command_is_found_under_its_name(dossier) -> None:
+    import click
+
+    from dossier.cli.main import COMMANDS, cli
+
+    context = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(context, name)
+        assert isinstance(command, click.Command) and command.name == name
+    listed = dossier("--help").out
+    assert all(name in listed for name in COMMANDS)
+
+
+def test_a_search_does_not_load_the_ingest_code(case: Path) -> None:
+    """Reading commands start fast: the parsers and the ingest are loaded only to ingest."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from dossier.cli.main import main; sys.argv = ['dossier', 'search', "
+        f"{str(case)!r}, 'hello', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'dossier.ingest' in sys.modules else 'NOT LOADED', file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "NOT LOADED" in done.stderr, done.stderr
