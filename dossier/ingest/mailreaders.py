@@ -17,12 +17,8 @@ the workers, whatever they were doing (``multiprocessing.Pool`` could hang there
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import multiprocessing
 import multiprocessing.context
-import os
-import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,15 +26,13 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 
 from dossier.email.model import ParsedEmail
-from dossier.formats.base import relax_collector
+from dossier.ingest.prefetch import become_worker, widen
 from dossier.model import EmailRecord, ParseRecord, SourceFact
 
 WORKERS = 2  # beside the writer: both cores of a 2-core laptop stay busy
 CHUNK = 64  # emails per chunk: a round trip costs about as much as reading an email
 WINDOW = 6  # chunks in flight at most: bounds memory (a few MB for usual emails)
 START_AFTER = 256  # emails the writer reads itself first: a small mailbox never starts workers
-WORKER_NICENESS = 10  # the writer is the slower side: see prefetch._yield_to_the_writer
-PIPE_BYTES = 1024 * 1024  # asked of the system for each pipe (see prefetch._widen)
 
 Unquote = Callable[[bytes, dict[str, str]], bytes]  # (raw, the source's facts so far) -> bytes
 Read = list[ParsedEmail] | None  # a chunk's emails as read; None: the writer reads them
@@ -53,11 +47,7 @@ def _read_chunk(raws: list[bytes]) -> list[ParsedEmail]:
 def _serve(chunks: Connection, results: Connection) -> None:
     """Runs in a worker: read each chunk that comes, send back what was read, until the
     writer closes its end."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
-    gc.freeze()  # what the writer had at the fork is never collected here: skip scanning it
-    relax_collector()  # few cycles are made here: collect them rarely
+    become_worker()
     while True:
         try:
             raws = chunks.recv()
@@ -75,7 +65,7 @@ class _Worker:
         chunks_in, self.chunks = context.Pipe(duplex=False)
         self.results, results_out = context.Pipe(duplex=False)
         for pipe in (self.chunks, self.results):
-            _widen(pipe)
+            widen(pipe)
         self.process = context.Process(target=_serve, args=(chunks_in, results_out), daemon=True)
         self.process.start()
         chunks_in.close()
@@ -87,15 +77,6 @@ class _Worker:
             self.process.kill()
         self.process.join()
         self.results.close()
-
-
-def _widen(pipe: Connection) -> None:
-    try:
-        import fcntl
-
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
-    except (ImportError, OSError):
-        pass  # not Linux, or a lower limit: the default size works, only slower
 
 
 class MailReaders:

@@ -38,7 +38,7 @@ WINDOW = 16  # chunks read ahead of the writer at most: bounds memory
 MIN_FILES = 64  # fewer files are not worth the workers
 MAX_BYTES = 4 * 1024 * 1024  # bigger files are parsed in-process, as they come
 READY_MAX_BYTES = 256 * 1024  # files kept as rows of the case (dossier.case.SMALL_OBJECT)
-WORKER_NICENESS = 10  # see _yield_to_the_writer
+WORKER_NICENESS = 10  # see become_worker
 PIPE_BYTES = 1024 * 1024  # asked of the system for each worker's pipe
 PREFETCHED_FORMATS = ("eml",)
 ZIP = "zip"  # what a worker says of an archive
@@ -172,7 +172,7 @@ def _read_mail_file(data: bytes, kind: str, name: str, path: str) -> Prepared:
     return Prepared(kind, sha, b"", records, None)
 
 
-def _widen(pipe: Connection) -> None:
+def widen(pipe: Connection) -> None:
     """Give the pipe room for a whole chunk's results (Linux: up to 1 MB). With the default
     64 KB a worker waits on every chunk until the writer's receiving thread, which shares the
     interpreter with the busy writer, has read it all; with room it goes on at once."""
@@ -309,7 +309,7 @@ class _Worker:
     ) -> None:
         self.gone = False
         self.pipe, child = context.Pipe(duplex=False)
-        _widen(self.pipe)
+        widen(self.pipe)
         self.process = context.Process(
             target=_serve, args=(child, jobs, number, count, settings), daemon=True
         )
@@ -334,12 +334,16 @@ class _Worker:
         self.process.join()
 
 
-def _yield_to_the_writer() -> None:
-    """Run at a lower priority than the writer: it is the slower side, and with the two
-    workers there are three busy processes on two cores. The workers then take what the
-    writer leaves, and are still ahead of it."""
+def become_worker() -> None:
+    """Runs first in a forked worker (here, and in ``mailreaders``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
+    # Run at a lower priority than the writer: it is the slower side, and with the two
+    # workers there are three busy processes on two cores. The workers then take what the
+    # writer leaves, and are still ahead of it.
     with contextlib.suppress(OSError):  # not allowed here: equal shares work, only slower
         os.nice(WORKER_NICENESS)
+    gc.freeze()  # what the writer had when it forked is never collected here: skip scanning it
+    relax_collector()  # few cycles are made here: collect them rarely
 
 
 def _serve(
@@ -350,10 +354,7 @@ def _serve(
     settings: tuple[KeyStore | None, str | None],
 ) -> None:
     """Runs in a worker: chunks number, number + count, ... of ``jobs``, in order."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it stops us
-    _yield_to_the_writer()
-    gc.freeze()  # what the writer had when it forked is never collected here: skip scanning it
-    relax_collector()  # few cycles are made here: collect them rarely
+    become_worker()
     _start_worker(*settings)
     for chunk in range(number, (len(jobs) + CHUNK - 1) // CHUNK, count):
         pipe.send(_prepare_chunk(jobs[chunk * CHUNK : (chunk + 1) * CHUNK]))
