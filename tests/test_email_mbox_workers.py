@@ -146,3 +146,46 @@ def test_the_mailing_list_reads_the_same_with_workers(
     assert fast == usual
     same_summary(fast_summary, usual_summary)
     assert usual_summary.messages_new == 1500
+
+
+class Recorded:
+    """What an ingest tells the progress display."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def begin(self, label: str, total_bytes: int) -> None:
+        self.calls.append(("begin", (label, total_bytes)))
+
+    def advance(self, nbytes: int) -> None:
+        self.calls.append(("advance", nbytes))
+
+    def end(self) -> None:
+        self.calls.append(("end", None))
+
+    def note(self, text: str) -> None:
+        self.calls.append(("note", text))
+
+    def files(self, total: int) -> None:
+        self.calls.append(("files", total))
+
+    def file_done(self) -> None:
+        self.calls.append(("file_done", None))
+
+
+def test_a_big_mbox_shows_how_far_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dossier.ingest import files
+
+    mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox")
+    monkeypatch.setattr(files, "MAIL_PROGRESS_BYTES", 1000)  # (a small file counts as big)
+    progress = Recorded()
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, [mbox], progress=progress)
+    size = mbox.stat().st_size
+    bars = [n for n, (kind, _) in enumerate(progress.calls) if kind == "begin"]
+    read = progress.calls[bars[-1] :]  # (keeping a big original has a bar of its own before)
+    assert read[0] == ("begin", (str(mbox), size))
+    steps = [n for kind, n in read if kind == "advance"]
+    assert len(steps) > 50 and all(isinstance(n, int) and n > 0 for n in steps)
+    assert size - 10 <= sum(steps) <= size  # up to the last email's end (not its blank line)
+    assert ("end", None) in read

@@ -432,6 +432,7 @@ class MboxFormat:
     name = "mbox"
     platform = "email"
     companion_names: frozenset[str] = frozenset()
+    emails_at_offsets = True  # each email's byte_end is where it ends in the file: progress
 
     def sniff(self, head: bytes, filename: str) -> float:
         return sniff(head, filename)

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from dossier.ingest import IngestOptions
 
 
+# A mailbox file this big gets a progress bar of its own while its emails are read.
+MAIL_PROGRESS_BYTES = 4 * 1024 * 1024
+
+
 class GroupIngest(ArchiveIngest):
     def __init__(
         self, case: Case, options: IngestOptions, summary: IngestSummary, progress: Progress
@@ -311,9 +315,17 @@ class GroupIngest(ArchiveIngest):
         prepared = self._prepared.get(entry.path, sha) if self._prepared and entry.on_disk else None
         chats: list[MessageRecord] = []  # chat messages the mailbox holds (Teams in a .pst)
         reader = ChatsAside(fmt, chats) if chat_platform(fmt) else fmt
-        result = load_mail(
-            self.case, reader, lambda: self._reopen(entry, sha), entry.name, ctx, prepared
-        )
+        shown = entry.size >= MAIL_PROGRESS_BYTES and getattr(fmt, "emails_at_offsets", False)
+        if shown:  # a big mbox takes minutes: show how far it is
+            self.progress.begin(entry.label, entry.size)
+            ctx.advance = self.progress.advance
+        try:
+            result = load_mail(
+                self.case, reader, lambda: self._reopen(entry, sha), entry.name, ctx, prepared
+            )
+        finally:
+            if shown:
+                self.progress.end()
         if chats:
             self._load_mailbox_chats(entry, fmt, sha, source_id, chats, result)
         status, error = "ok", None

@@ -41,6 +41,9 @@ class MailContext:
     dkim_keys: KeyStore | None = None  # verify signatures as they are read, when given
     folder: str = ""  # the mailbox folder the file stands for (Maildir, mbox name), if any
     unthreaded: int | None = None  # the holding conversation's id, once known (set by the loader)
+    # Told how many more bytes of the file are read, for a format whose emails say where they
+    # end in it (an mbox); None: no progress shown.
+    advance: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -368,9 +371,13 @@ class _MailLoader:
 
     def run(self, records: Iterator[object]) -> MailResult:
         self.next_id = first_id = self.store.max_message_id() + 1
+        read = 0  # bytes of the file read so far, as far as its emails say
         for record in records:
             if isinstance(record, EmailRecord):
                 self._email(record)
+                if self.ctx.advance is not None and record.byte_end > read:
+                    self.ctx.advance(record.byte_end - read)
+                    read = record.byte_end
             elif isinstance(record, ParseIssue):
                 self.issues.append(record_issue_row(record))
             elif isinstance(record, SourceFact):
