@@ -123,6 +123,18 @@ def test_an_mboxrd_says_so_before_its_messages_so_they_are_read_unquoted() -> No
     assert emails(one_way) == emails(parse(FIXTURES / "mboxrd.mbox"))  # the same messages
 
 
+def test_a_zipped_mbox_is_read_in_one_pass(tmp_path: Path) -> None:
+    """A zip member can seek, but only by decompressing again: it is not read twice."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "box.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(FIXTURES / "mboxrd.mbox", "mboxrd.mbox")
+    with zipfile.ZipFile(tmp_path / "box.zip") as archive, archive.open("mboxrd.mbox") as member:
+        records = list(MBOX.parse(member, "mboxrd.mbox", ParseOptions()))  # type: ignore[arg-type]
+    fact, mails = variant_positions(records)
+    assert fact > max(mails) and emails(records) == emails(parse(FIXTURES / "mboxrd.mbox"))
+
+
 def test_a_line_quoted_twice_is_found_across_read_blocks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

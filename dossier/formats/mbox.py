@@ -27,6 +27,7 @@ only the message being read is held in memory.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
@@ -462,10 +463,13 @@ def _records(stream: BinaryIO) -> Iterator[ParseRecord]:
 
 
 def _variant_first(stream: BinaryIO) -> str | None:
-    """The variant, from a first pass, when the file has a line quoted twice and the stream
-    can go back; else None (read in one pass: nothing to undo, or no way to look ahead)."""
+    """The variant, from a first pass, when the file has a line quoted twice and is cheap to
+    read again; else None (read in one pass: nothing to undo, or no cheap way to look ahead).
+    A file on disk or in memory is cheap (looking for such lines costs about 1 ms a MB); a
+    member of a zip is not (each pass decompresses it again), so a zipped mboxrd keeps its
+    quoting in the text read, as written."""
     try:
-        if not stream.seekable():
+        if not (isinstance(stream, io.BytesIO) or _on_disk(stream)) or not stream.seekable():
             return None
         start = stream.tell()
         deep = _has_deep_quoting(stream)
@@ -479,6 +483,14 @@ def _variant_first(stream: BinaryIO) -> str | None:
     except (OSError, ValueError):  # a stream that says it can seek and cannot
         return None
     return first.variant.name() if first.count else None
+
+
+def _on_disk(stream: BinaryIO) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):  # (io.UnsupportedOperation is an OSError)
+        return False
+    return True
 
 
 def _has_deep_quoting(stream: BinaryIO) -> bool:
