@@ -83,9 +83,12 @@ def _collecting_rarely() -> Iterator[None]:
     Python's usual pace the cycle collector took about 8 % of the writer's time, much of it
     scanning, again and again, everything loaded before the run. During the run, what was
     loaded before is set aside (``gc.freeze``) and the collector runs less often."""
-    gc.freeze()
+    ours = gc.get_freeze_count() == 0  # (a program that froze objects itself keeps them so)
+    if ours:
+        gc.freeze()
     try:
         with relaxed_gc():
             yield
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
