@@ -262,3 +262,40 @@ def test_pst_says_how_many_orphan_items_it_holds(tmp_path: Path) -> None:
     facts = {r.key: r.value for r in records if isinstance(r, SourceFact)}
     assert facts["pst_orphan_items"] == "0"
     assert sum(isinstance(r, EmailRecord) for r in records) == 6
+
+
+def test_a_big_pst_shows_how_far_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its items cannot say where they sit in the file: progress is the share of its items
+    read, shown as that share of its bytes, up to the whole file."""
+    from dossier.case import Case
+    from dossier.formats import pst as pst_format
+    from dossier.ingest import files, ingest
+    from tests.test_email_mbox_workers import Recorded
+
+    pst = need_corpora() / "email/fixtures/ingest-file/testPST.pst"
+    monkeypatch.setattr(files, "MAIL_PROGRESS_BYTES", 1000)  # (a small file counts as big)
+    monkeypatch.setattr(pst_format, "_PROGRESS_EVERY", 1)
+    progress = Recorded()
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        summary = ingest(case, [pst], progress=progress)
+    assert summary.messages_new >= 6
+    size = pst.stat().st_size
+    begun = [n for n, (kind, _) in enumerate(progress.calls) if kind == "begin"]
+    read = progress.calls[begun[-1] :]
+    assert read[0] == ("begin", (str(pst), size))
+    steps = [n for kind, n in read if kind == "advance"]
+    assert len(steps) >= 6 and sum(steps) == size  # every item read: the whole file
+    assert ("end", None) in read
+
+
+def test_reading_a_pst_tells_how_many_items_are_read() -> None:
+    told: list[tuple[int, int]] = []
+    with open(FIXTURES / "ingest-file" / "testPST.pst", "rb") as stream:
+        records = list(
+            PST.parse(
+                stream, "testPST.pst", ParseOptions(progress=lambda d, t: told.append((d, t)))
+            )
+        )
+    items = sum(isinstance(r, EmailRecord) for r in records)
+    assert told and told[-1] == (items, items)  # the count from the folders was right
+    assert [d for d, _ in told] == sorted(d for d, _ in told)

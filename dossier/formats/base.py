@@ -39,6 +39,9 @@ class ParseOptions:
     companion: Callable[[str], bytes | None] | None = None
     # Format-specific choices from the user, e.g. a CSV's column mapping ("sender=From").
     settings: Mapping[str, str] = field(default_factory=dict)
+    # Told (done, total) now and then by a format whose records do not say where they sit in
+    # the file (a .pst: items read of all it holds), to show how far a long read is.
+    progress: Callable[[int, int], None] | None = None
 
 
 class MessageFormat(Protocol):

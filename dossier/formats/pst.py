@@ -13,7 +13,8 @@ is given, so the file is never held in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Literal
 
@@ -24,7 +25,7 @@ from dossier.formats.base import ParseOptions
 from dossier.formats.outlook.build import Mapi, build
 from dossier.formats.outlook.teams import TeamsItem, is_teams_class, teams_record
 from dossier.formats.outlook.text import guess_type
-from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
+from dossier.model import EmailRecord, MessageRecord, ParseIssue, ParseRecord, SourceFact
 
 PST_MAGIC = b"!BDN"
 _CONTENT_TYPES = {b"SM": "pst", b"SO": "ost"}
@@ -63,6 +64,7 @@ class PstFormat:
     # Teams chats kept in a mailbox come out as chat messages of this platform.
     chat_platform = "teams"
     companion_names: frozenset[str] = frozenset()
+    reports_progress = True  # through ParseOptions.progress, in items
 
     def sniff(self, head: bytes, filename: str) -> float:
         if not head.startswith(PST_MAGIC):
@@ -87,11 +89,50 @@ class PstFormat:
             return
         try:
             yield from _facts(pst)
-            yield from _walk(root, "", size)
-            yield from _orphans(pst, size)
+            count = _Counted(options.progress, _item_count(pst, root))
+            yield from count.each(_walk(root, "", size))
+            yield from count.each(_orphans(pst, size))
         finally:
             pst.close()
 
+
+class _Counted:
+    """Tells ``progress`` how many of the file's items have been read (reading a big .pst
+    takes many minutes, and its records cannot say where they sit in the file)."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def each(self, records: Iterator[ParseRecord]) -> Iterator[ParseRecord]:
+        for record in records:
+            yield record
+            if self.progress is not None and isinstance(record, EmailRecord | MessageRecord):
+                self.done += 1
+                if self.done % _PROGRESS_EVERY == 0 or self.done == self.total:
+                    self.progress(min(self.done, self.total), self.total)
+
+
+def _item_count(pst: Any, root: Any) -> int:
+    """How many items the folders (and the orphans) hold, from the folders alone (quick)."""
+    total = 0
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            total += folder.get_number_of_sub_messages()
+            folders.extend(
+                folder.get_sub_folder(n) for n in range(folder.get_number_of_sub_folders())
+            )
+        except Exception:  # the walk reports the folder; the count is only a guide
+            continue
+    with contextlib.suppress(Exception):  # (as above)
+        total += pst.get_number_of_orphan_items()
+    return max(total, 1)
+
+
+_PROGRESS_EVERY = 25  # items between two reports of how far the read is
 
 # The folder path given to items libpff finds outside the folder tree: left behind by deleted
 # folders or a damaged index, often exactly what someone tried to remove.

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dossier.email.dkim import load_keys
@@ -315,10 +316,15 @@ class GroupIngest(ArchiveIngest):
         prepared = self._prepared.get(entry.path, sha) if self._prepared and entry.on_disk else None
         chats: list[MessageRecord] = []  # chat messages the mailbox holds (Teams in a .pst)
         reader = ChatsAside(fmt, chats) if chat_platform(fmt) else fmt
-        shown = entry.size >= MAIL_PROGRESS_BYTES and getattr(fmt, "emails_at_offsets", False)
-        if shown:  # a big mbox takes minutes: show how far it is
+        by_offsets = getattr(fmt, "emails_at_offsets", False)  # an mbox
+        by_items = getattr(fmt, "reports_progress", False)  # a .pst
+        shown = entry.size >= MAIL_PROGRESS_BYTES and (by_offsets or by_items)
+        if shown:  # a big mailbox takes minutes: show how far it is
             self.progress.begin(entry.label, entry.size)
-            ctx.advance = self.progress.advance
+            if by_offsets:
+                ctx.advance = self.progress.advance
+            else:
+                ctx.options = replace(ctx.options, progress=_share_of(entry.size, self.progress))
         try:
             result = load_mail(
                 self.case, reader, lambda: self._reopen(entry, sha), entry.name, ctx, prepared
@@ -450,3 +456,17 @@ def _why_unrecognised(entry: Entry) -> str:
 
 # Tables any tool may have written: read only with a mapping the user gives.
 _TABLE_EXTENSIONS = frozenset({"csv", "tsv", "jsonl", "ndjson"})
+
+
+def _share_of(size: int, progress: Progress) -> Callable[[int, int], None]:
+    """Progress in items shown as the same share of the file's bytes."""
+    shown = 0
+
+    def told(done: int, total: int) -> None:
+        nonlocal shown
+        now = size * done // max(total, 1)
+        if now > shown:
+            progress.advance(now - shown)
+            shown = now
+
+    return told
