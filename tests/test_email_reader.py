@@ -276,3 +276,19 @@ def test_an_attached_email_that_cannot_be_kept_as_it_was_is_flagged() -> None:
     mail = read_email(_carrier(rewritten))
     assert mail.nested[0] not in _carrier(rewritten)
     assert any("wrote it out again" in issue for issue in mail.issues)
+
+
+def test_a_list_of_addresses_read_again_is_the_same_and_repeats_its_issues() -> None:
+    from dossier.email.headers import addresses
+
+    team = ["Ann <ann@union.example>, =?utf-8?q?Jos=C3=A9?= <jose@union.example>"]
+    first: list[str] = []
+    again: list[str] = []
+    assert addresses(team, "To", first) == addresses(list(team), "To", again)
+    assert addresses(team, "To", [])[1].name == "José" and first == again == []
+    broken = ["=?x-unknown?q?Caf=E9?= <cafe@union.example>"]
+    said_first: list[str] = []
+    said_again: list[str] = []
+    addresses(broken, "Cc", said_first)
+    addresses(broken, "Cc", said_again)
+    assert said_first and said_again == said_first  # every email with it says so
