@@ -374,9 +374,16 @@ def test_a_case_the_workers_cannot_read_costs_only_speed(tmp_path: Path) -> None
     assert all(f is not None and f.ready is not None for f in found)  # every file read
 
 
-def test_a_worker_that_dies_leaves_its_files_to_the_writer(tmp_path: Path) -> None:
+def test_a_worker_that_dies_leaves_its_files_to_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dossier.ingest import prefetch
 
+    # Small chunks, a short window and plain pipes: however fast the workers are, they cannot
+    # get to the last file before they are killed (the window and the pipes hold them back).
+    monkeypatch.setattr(prefetch, "CHUNK", 4)
+    monkeypatch.setattr(prefetch, "WINDOW", 2)
+    monkeypatch.setattr(prefetch, "PIPE_BYTES", 64 * 1024)
     paths = email_files(tmp_path, 200)
     workers = prefetch.MailPrefetch([(path, "eml") for path in paths])
     try:
