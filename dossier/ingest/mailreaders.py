@@ -67,9 +67,15 @@ class _Worker:
         for pipe in (self.chunks, self.results):
             widen(pipe)
         self.process = context.Process(target=_serve, args=(chunks_in, results_out), daemon=True)
-        self.process.start()
-        chunks_in.close()
-        results_out.close()
+        try:
+            self.process.start()
+        except BaseException:  # no process: none of the pipes is needed
+            self.chunks.close()
+            self.results.close()
+            raise
+        finally:  # the worker has its own copies of these ends (or there is no worker)
+            chunks_in.close()
+            results_out.close()
 
     def stop(self) -> None:
         self.chunks.close()
