@@ -93,7 +93,10 @@ def ingest(
     dry_run: bool,
     rows: int,
 ) -> None:
-    """Add chat exports (.txt, .zip, or folders of them) to the case.
+    """Add chat exports and mailboxes (files, zips, or folders of them) to the case.
+
+    Recognised from their content: WhatsApp, Telegram, Slack and Signal exports; mbox, .eml,
+    Maildir, .emlx, Outlook .msg and .pst/.ost mailboxes. Every file is kept as it is.
 
     CSV and JSON Lines exports are read with --format csv or --format jsonl and a mapping
     that says which column holds what (--map, --value, --mapping); try it with --dry-run.

@@ -443,7 +443,9 @@ def _why_unrecognised(entry: Entry) -> str:
     if not head:
         return "the file is empty"
     if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "a binary file, not a chat export Dossier reads (kept in the case as it is)"
+        return (
+            "a binary file, not a chat export or mailbox Dossier reads (kept in the case as it is)"
+        )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension in _TABLE_EXTENSIONS:
         return (
@@ -451,7 +453,7 @@ def _why_unrecognised(entry: Entry) -> str:
             f"again with --format {'jsonl' if extension in ('jsonl', 'ndjson') else 'csv'} "
             "and a column mapping (see docs/tabular.md; --dry-run shows the first rows)"
         )
-    return "not a chat export Dossier recognises (kept in the case as it is)"
+    return "not a chat export or mailbox Dossier recognises (kept in the case as it is)"
 
 
 # Tables any tool may have written: read only with a mapping the user gives.
