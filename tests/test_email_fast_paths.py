@@ -7,7 +7,6 @@ scan) is switched off to get the general result, and the two must be equal.
 
 from __future__ import annotations
 
-import io
 from email.utils import getaddresses
 
 import pytest
@@ -16,11 +15,8 @@ from dossier.email import fastparse, headers, mime
 from dossier.email.model import ParsedEmail
 from dossier.email.reader import read_email
 from dossier.formats import eml
-from dossier.formats.base import HEAD_SIZE, ParseOptions
 from dossier.ingest.mail import body_key, content_hash, text_hash
-from dossier.model import EmailRecord
 from dossier.textnorm import search_text
-from tests.conftest import need_corpora
 
 
 def general(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,17 +110,9 @@ def test_tricky_messages_read_the_same_without_the_shortcuts(
 def test_corpus_emails_read_the_same_without_the_shortcuts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from dossier.formats.registry import recognise
+    from tests.test_email_speed_paths import corpus_messages
 
-    raws = []
-    for path in sorted((need_corpora() / "email").rglob("*")):
-        if not path.is_file():
-            continue
-        data = path.read_bytes()
-        fmt = recognise(data[:HEAD_SIZE], path.name)
-        if fmt is not None and fmt.name in ("eml", "mbox"):
-            records = fmt.parse(io.BytesIO(data), path.name, ParseOptions())
-            raws += [r.raw for r in records if isinstance(r, EmailRecord) and r.raw]
+    raws = corpus_messages()
     fast = [read_email(raw) for raw in raws]
     general(monkeypatch)
     for raw, one in zip(raws, fast, strict=True):
