@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from dossier.case import Case
 from dossier.email.dkim import KeyStore
-from dossier.ingest.mail import ARC_RANK, MBOXRD_QUOTE, check_signatures, combine_dkim, most_telling
+from dossier.formats.mbox import unquote_from
+from dossier.ingest.mail import ARC_RANK, check_signatures, combine_dkim, most_telling
 from dossier.read import original_bytes
 
 
@@ -27,7 +28,7 @@ def verify_case(
             cached = (source_id, original_bytes(case, source_id))
         raw = cached[1][start:end]
         if variant == "mboxrd":
-            raw = MBOXRD_QUOTE.sub(rb"\1", raw)
+            raw = unquote_from(raw, variant)
         status, detail, arc = check_signatures(raw, keys)
         before, details, arc_before = results.get(message_id, (status, [], arc))
         results[message_id] = (

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 UNTHREADED = "email:unthreaded"  # conversation uid for emails not yet threaded
 MAX_NESTING = 5  # emails attached to emails attached to ...
-MBOXRD_QUOTE = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
 @dataclass
@@ -568,7 +567,7 @@ def unquoted(raw: bytes, facts: dict[str, str]) -> bytes:
     """An email's bytes as read, given its source's facts so far: an mboxrd's quoting undone
     (for reading only; the stored bytes keep it)."""
     if facts.get("mbox_variant") == "mboxrd":
-        return MBOXRD_QUOTE.sub(rb"\1", raw)
+        return unquote_from(raw, "mboxrd")
     return raw
 
 
