@@ -192,3 +192,66 @@ def test_a_few_new_emails_rethread_only_what_they_touch(
         after == before
         and joined == before[next(u for u, t in before.items() if t[1] == "Topic 7")]
     )
+
+
+def test_emails_of_a_run_stopped_before_threading_are_threaded_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stopped after storing its emails (Ctrl-C during the threading) leaves each email
+    in the thread its own headers name, listed as unthreaded; the next run, even one that adds
+    nothing, threads them as one uninterrupted run would have."""
+    folder = tmp_path / "a"
+    # The reply comes first and names only its parent, which refers to the thread's root.
+    write(folder, "1.eml", mail(1, "Re: Plan", day=3, msg_id="r@x", reply_to="p@x"))
+    write(folder, "2.eml", mail(2, "Plan", day=2, msg_id="p@x", refs="<root@x>"))
+    write(folder, "3.eml", mail(3, "Plan", day=1, msg_id="root@x"))
+    whole = ingest_runs(tmp_path / "whole", [[folder]])
+
+    def stopped(store: SqliteStore) -> int:
+        raise KeyboardInterrupt
+
+    import dossier.ingest as ingest_module
+
+    real = ingest_module.thread_case
+    monkeypatch.setattr(ingest_module, "thread_case", stopped)
+    root = tmp_path / "case"
+    with Case.create(root, title=None, tz="UTC") as case, pytest.raises(KeyboardInterrupt):
+        ingest(case, [folder])
+    stored = threads_of(root)
+    assert set(stored) == set(whole) and len(set(stored.values())) == 2  # 1.eml stands apart
+    monkeypatch.setattr(ingest_module, "thread_case", real)
+    with Case.open(root) as case:
+        assert case.store.has_unthreaded()
+        summary = ingest(case, [folder])  # nothing new to store
+        assert not case.store.has_unthreaded()
+    assert summary.messages_new == 0 and summary.threads == 1
+    assert threads_of(root) == whole
+
+
+def test_emails_an_older_version_left_waiting_are_threaded_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Before schema 7, new emails waited in a holding conversation ("email:unthreaded")
+    until the end of the run; a case left so by an interrupted run is upgraded with them
+    listed, and the next ingest threads them and drops the holding conversation."""
+    folder = tmp_path / "a"
+    write(folder, "1.eml", mail(1, "Plan", day=1, msg_id="root@x"))
+    write(folder, "2.eml", mail(2, "Re: Plan", day=2, msg_id="r@x", reply_to="root@x"))
+    whole = ingest_runs(tmp_path / "whole", [[folder]])
+    root = tmp_path / "case"
+    ingest_runs(root, [[folder]])
+    with sqlite3.connect(root / "case.sqlite") as conn:  # as version 6 left it
+        conn.execute(
+            "INSERT INTO conversations(uid, platform, title, created_at)"
+            " VALUES ('email:unthreaded', 'email', '(unthreaded)', 'x')"
+        )
+        conn.execute(
+            "UPDATE messages SET conversation_id = (SELECT id FROM conversations"
+            " WHERE uid = 'email:unthreaded')"
+        )
+        conn.execute("DROP TABLE unthreaded")
+        conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with Case.open(root) as case:
+        assert case.store.has_unthreaded()
+        summary = ingest(case, [folder])
+    assert summary.threads == 1 and threads_of(root) == whole

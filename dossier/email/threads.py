@@ -35,6 +35,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+NO_SUBJECT = "(no subject)"  # a thread's title when its first message has none
 SUBJECT_WINDOW = 30 * 24 * 3600  # a reply by subject only is trusted within 30 days
 
 _NO_PARENT = -1
@@ -90,6 +91,20 @@ def thread_uid(thread: Thread, message_ids_by_key: Mapping[int, str]) -> str:
     if not anchor:
         # No Message-ID anywhere: the caller's keys are stable between runs (DESIGN rule 5).
         anchor = f"key:{min(thread.keys)}"
+    return _uid_of(anchor)
+
+
+def lone_thread_uid(key: int, message_id: str, in_reply_to: str, references: str) -> str:
+    """``thread_uid`` of one message threaded on its own (ids as stored: separated by spaces).
+    It names the message's thread until the case is threaded, and most messages keep it: the
+    top of a message's own References is usually its thread's top."""
+    own = clean_id(message_id)
+    item = ThreadInput(key, message_id, tuple(in_reply_to.split()), tuple(references.split()))
+    chain = _chain(item, own)
+    return _uid_of(chain[0] if chain else own or f"key:{key}")
+
+
+def _uid_of(anchor: str) -> str:
     return "t" + hashlib.sha256(anchor.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 

@@ -70,7 +70,8 @@ def ingest(
                     runner.ingest_group(group, parent_id=None, depth=0)
         finally:
             runner.stop_reading_ahead()
-        if runner.emails_loaded:
+        # (emails an interrupted run stored are threaded too, even if this run adds none)
+        if runner.emails_loaded or case.store.has_unthreaded():
             with case.store.transaction():
                 summary.threads = thread_case(case.store)
     case.clean_tmp()

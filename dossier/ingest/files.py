@@ -53,7 +53,6 @@ class GroupIngest(ArchiveIngest):
         self.emails_loaded = False  # then threads are remade at the end of the run
         self.dkim_keys = load_keys(options.dkim_keys) if options.dkim_keys else None
         self._prepared: MailPrefetch | None = None  # files read ahead by workers
-        self._unthreaded: int | None = None  # where new emails wait for threading
 
     # --- a group -------------------------------------------------------------------------
 
@@ -191,7 +190,6 @@ class GroupIngest(ArchiveIngest):
                     self.store.delete_source(int(existing["id"]))
                 result = self._load(entry, fmt, sha, size, parent_id, beside, title)
         except (OSError, DossierError, UnicodeError, ValueError, sqlite3.DataError) as exc:
-            self._unthreaded = None  # it may have been made in what was just undone
             self._record_failed(entry, sha, size, parent_id, fmt.name, exc)
             return
         if fmt.platform == "email":
@@ -311,7 +309,6 @@ class GroupIngest(ArchiveIngest):
             options=ParseOptions(),
             dkim_keys=self.dkim_keys,
             folder=_mail_folder(fmt.name, entry),
-            unthreaded=self._unthreaded,
         )
         prepared = self._prepared.get(entry.path, sha) if self._prepared and entry.on_disk else None
         chats: list[MessageRecord] = []  # chat messages the mailbox holds (Teams in a .pst)
@@ -348,7 +345,6 @@ class GroupIngest(ArchiveIngest):
             merged_count=result.duplicates,
             issue_count=result.issues,
         )
-        self._unthreaded = ctx.unthreaded
         self.summary.messages_new += result.messages
         self.summary.messages_merged += result.duplicates
         self.summary.near_duplicates += result.near_duplicates

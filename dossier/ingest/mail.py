@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 from dossier.email.dkim import DkimResult, KeyStore, verify
 from dossier.email.extract import attachment_text
 from dossier.email.model import Address, ParsedEmail
+from dossier.email.threads import NO_SUBJECT, lone_thread_uid
 from dossier.formats.base import MessageFormat, ParseOptions
 from dossier.formats.mbox import unquote_from
 from dossier.model import EmailRecord, ParseIssue, ParseRecord, SourceFact
@@ -28,7 +29,6 @@ from dossier.timeutil import now_iso
 if TYPE_CHECKING:
     from dossier.case import Case
 
-UNTHREADED = "email:unthreaded"  # conversation uid for emails not yet threaded
 MAX_NESTING = 5  # emails attached to emails attached to ...
 
 
@@ -39,7 +39,6 @@ class MailContext:
     options: ParseOptions
     dkim_keys: KeyStore | None = None  # verify signatures as they are read, when given
     folder: str = ""  # the mailbox folder the file stands for (Maildir, mbox name), if any
-    unthreaded: int | None = None  # the holding conversation's id, once known (set by the loader)
     # Told how many more bytes of the file are read, for a format whose emails say where they
     # end in it (an mbox); None: no progress shown.
     advance: Callable[[int], None] | None = None
@@ -362,10 +361,6 @@ class _MailLoader:
         self.fmt = fmt
         self.ctx = ctx
         self.result = MailResult()
-        self.conversation = ctx.unthreaded or self.store.add_conversation(
-            UNTHREADED, "email", "(unthreaded)", now_iso()
-        )
-        ctx.unthreaded = self.conversation
         self.issues: list[IssueRow] = []
 
     def run(self, records: Iterator[object]) -> MailResult:
@@ -473,11 +468,18 @@ class _MailLoader:
         signed = NOT_CHECKED
         if record.raw is not None:
             signed = check_signatures(unquoted(record.raw, self.result.facts), self.ctx.dkim_keys)
+        in_reply_to, references = " ".join(mail.in_reply_to), " ".join(mail.references)
+        conversation = store.add_conversation(
+            lone_thread_uid(message_id, mail.message_id, in_reply_to, references),
+            "email",
+            mail.subject or NO_SUBJECT,
+            now_iso(),
+        )
         store.insert_email_message(
             (
                 message_id,
                 uid,
-                self.conversation,
+                conversation,
                 "email",
                 self._sender(mail),
                 mail.text,
@@ -498,8 +500,8 @@ class _MailLoader:
                 message_id,
                 mail.subject,
                 mail.message_id,
-                " ".join(mail.in_reply_to),
-                " ".join(mail.references),
+                in_reply_to,
+                references,
                 mail.headers_raw,
                 mail.html,
                 mail.new_text,
@@ -510,6 +512,7 @@ class _MailLoader:
                 *signed,
             ),
         )
+        store.mark_unthreaded([message_id])
         store.insert_recipients(message_id, self._recipients(mail))
         store.insert_attachment_rows(
             [(message_id, name, source_id, ctype, text) for name, source_id, ctype, text in files]

@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dossier.email.threads import NO_SUBJECT, lone_thread_uid
 from dossier.errors import DossierError
 from dossier.formats.base import MessageFormat
 from dossier.ingest.entries import Entry
-from dossier.ingest.mail import UNTHREADED, IdentityKey, IssueRow, Signatures, combine_signatures
+from dossier.ingest.mail import IdentityKey, IssueRow, Signatures, combine_signatures
 from dossier.ingest.mailready import ReadyEmail, ReadyFile
 from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
 from dossier.ingest.report import IngestSummary
@@ -137,12 +138,12 @@ class MailBatch:
 
     def _write(self, pending: list[_Pending]) -> _Rows:
         store = self.store
-        conversation = store.add_conversation(UNTHREADED, "email", "(unthreaded)", now_iso())
         first_message = store.max_message_id() + 1
         known = store.emails_by_content([p.ready.email.content_hash for p in pending])
         firsts = _first_copies(pending, known, first_message)
         identities = store.identities(_identity_keys(pending, firsts))
-        writer = _BatchRows(store, conversation, store.max_source_id() + 1, identities)
+        conversations = _lone_threads(store, pending, firsts)
+        writer = _BatchRows(store, conversations, store.max_source_id() + 1, identities)
         for item, (message_id, new) in zip(pending, firsts, strict=True):
             writer.add_file(item, message_id, new, self)
         rows = writer.rows
@@ -150,6 +151,7 @@ class MailBatch:
         store.add_mail_sources(rows.sources)
         store.add_custody_rows(rows.custody)
         store.insert_email_messages(rows.messages, [tuple(e) for e in rows.emails])
+        store.mark_unthreaded([row[0] for row in rows.messages])
         store.insert_recipient_rows(rows.recipients)
         store.add_further_copies(rows.copies)
         store.set_dkim_rows([(*signed, mid) for mid, signed in rows.dkim.items()])
@@ -182,6 +184,26 @@ def _first_copies(
     return found
 
 
+def _lone_threads(
+    store: SqliteStore, pending: list[_Pending], firsts: list[tuple[int, bool]]
+) -> dict[int, int]:
+    """Each new email's message id -> the conversation its own headers point at (made as the
+    usual path makes it: in the order the emails come, titled by the first)."""
+    keys: list[int] = []
+    uids: list[str] = []
+    titles: list[str] = []
+    for item, (message_id, new) in zip(pending, firsts, strict=True):
+        if new:
+            email = item.ready.email
+            keys.append(message_id)
+            uids.append(
+                lone_thread_uid(message_id, email.message_id, email.in_reply_to, email.references)
+            )
+            titles.append(email.subject or NO_SUBJECT)
+    ids = store.email_conversations(uids, titles, now_iso()) if uids else []
+    return dict(zip(keys, ids, strict=True))
+
+
 def _identity_keys(pending: list[_Pending], firsts: list[tuple[int, bool]]) -> list[IdentityKey]:
     """Every identity the batch names, in the order the usual path looks them up (so new
     ones get the same ids): a copy's sender; a new email's sender, then its recipients."""
@@ -201,12 +223,12 @@ class _BatchRows:
     def __init__(
         self,
         store: SqliteStore,
-        conversation: int,
+        conversations: Mapping[int, int],
         next_source: int,
         identities: Mapping[tuple[str, str, str], int],
     ) -> None:
         self.store = store
-        self.conversation = conversation
+        self.conversations = conversations  # new email's message id -> its conversation
         self.next_source = next_source
         self.identities = identities
         self.rows = _Rows()
@@ -240,8 +262,9 @@ class _BatchRows:
 
     def _message(self, message_id: int, source_id: int, email: ReadyEmail, folder: str) -> None:
         rows = self.rows
+        conversation = self.conversations[message_id]
         rows.messages.append(
-            (message_id, email.uid, self.conversation, "email", self._identity(email.sender),
+            (message_id, email.uid, conversation, "email", self._identity(email.sender),
              email.text, email.searchable, email.sent_at, email.date_text, email.zone, 1,
              email.time_flags, 0, source_id, email.line_start, email.line_end, email.byte_start,
              email.byte_end)

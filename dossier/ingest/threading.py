@@ -1,23 +1,26 @@
 """Threads: every email of the case grouped by Message-ID / In-Reply-To / References.
 
 Run at the end of an ingest, so a reply ingested today joins the thread of a message ingested
-last week. A thread is a conversation; its uid comes from the thread's root, so it does not
-change when more of the thread arrives.
+last week. A thread is a conversation; its uid comes from the thread's top Message-ID, so it
+does not change when more of the thread arrives.
 
-New emails wait in the "unthreaded" conversation. When they are few beside the case, only the
-threads they can touch are made again: the new emails, and every thread holding an email that
-shares a Message-ID with them (its own, one it replies to or refers to, or a lost message both
-refer to) or a subject (for the subject fallback). Threads are closed under those links, so
-threading that part alone gives what threading the whole case would; the rest of the case is
-read one row at a time and not held.
+A new email is stored straight into the conversation its own headers point at (the top of its
+References: ``lone_thread_uid``), and listed as unthreaded. Most emails are already where the
+threading puts them, so it moves few (moving one rewrites its message row). When the new
+emails are few beside the case, only the threads they can touch are made again: their own,
+and every thread holding an email that shares a Message-ID with them (its own, one it replies
+to or refers to, or a lost message both refer to) or a subject (for the subject fallback).
+Threads are closed under those links, so threading that part alone gives what threading the
+whole case would; the rest of the case is read one row at a time and not held.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from dossier.email.threads import (
+    NO_SUBJECT,
     ThreadInput,
     clean_id,
     normalise_subject,
@@ -35,30 +38,29 @@ ThreadRow = tuple[int, str, str, str, str, int]  # see SqliteStore.thread_inputs
 
 
 def thread_case(store: SqliteStore) -> int:
-    """Assign every new email to its thread's conversation, and regroup the threads they
-    join; returns the number of threads in the case."""
-    from dossier.ingest.mail import UNTHREADED
-
-    waiting = store.conversation_by_uid(UNTHREADED)
-    if waiting is None:
-        return store.email_conversation_count()
-    new = list(store.thread_inputs([waiting]))
-    if len(new) > WHOLE_CASE_SHARE * store.email_count():
-        _thread(store, store.thread_inputs())
-    else:
-        touched = _touched_conversations(store, new, waiting)
-        _thread(store, [*new, *store.thread_inputs(sorted(touched))])
-    store.drop_empty_conversations("email")
+    """Put every new email in its thread's conversation, and regroup the threads they join;
+    returns the number of threads in the case."""
+    new = store.unthreaded_emails()
+    if new:
+        if len(new) > WHOLE_CASE_SHARE * store.email_count():
+            _thread(store, store.thread_inputs())
+        else:
+            _thread(store, store.thread_inputs(sorted(_touched_conversations(store, new))))
+        store.clear_unthreaded()
+        store.drop_empty_conversations("email")
     return store.email_conversation_count()
 
 
-def _touched_conversations(store: SqliteStore, new: list[ThreadRow], waiting: int) -> set[int]:
-    """The conversations with an email that shares a Message-ID or a subject with a new one."""
+def _touched_conversations(
+    store: SqliteStore, new: Sequence[tuple[int, str, str, str, str, int, int]]
+) -> set[int]:
+    """The new emails' conversations, and those with an email that shares a Message-ID or a
+    subject with a new one."""
     ids = set().union(*(_link_ids(row[1], row[2], row[3]) for row in new))
     subjects = {normalise_subject(row[4])[0] for row in new}
-    touched: set[int] = set()
+    touched = {row[6] for row in new}
     for message_id, in_reply_to, refs, subject, conversation in store.email_links():
-        if conversation == waiting or conversation in touched:
+        if conversation in touched:
             continue
         if not ids.isdisjoint(_link_ids(message_id, in_reply_to, refs)) or (
             normalise_subject(subject)[0] in subjects
@@ -94,18 +96,18 @@ def _thread(store: SqliteStore, rows: Iterable[ThreadRow]) -> None:
     current = store.message_conversations(list(by_key))
     threads = thread_messages(items)
     # The root's own subject, as written (the thread's key subject is normalised).
-    titles = [by_key[t.root_key].subject or t.subject or "(no subject)" for t in threads]
+    titles = [by_key[t.root_key].subject or t.subject or NO_SUBJECT for t in threads]
     uids = [thread_uid(t, {k: by_key[k].message_id for k in t.keys}) for t in threads]
     conversations = store.email_conversations(uids, titles, now_iso())
-    moves: list[tuple[int, int]] = []
-    retitled: list[tuple[str, int]] = []
-    for thread, title, conversation in zip(threads, titles, conversations, strict=True):
-        moved = [(conversation, key) for key in thread.keys if current.get(key) != conversation]
-        if moved:
-            moves.extend(moved)
-            retitled.append((title, conversation))  # its first message may be another now
+    moves = [
+        (conversation, key)
+        for thread, conversation in zip(threads, conversations, strict=True)
+        for key in thread.keys
+        if current.get(key) != conversation
+    ]
     store.move_to_conversations(moves)
-    store.set_conversation_titles(retitled)
+    # Its first message may be another now, or it was named after the first email stored.
+    store.set_conversation_titles(list(zip(titles, conversations, strict=True)))
 
 
 def _ids(text: str) -> tuple[str, ...]:

@@ -323,6 +323,27 @@ class EmailRows:
             marks = ",".join("?" * len(chunk))
             yield from self.conn.execute(f"{sql} WHERE m.conversation_id IN ({marks})", chunk)
 
+    def mark_unthreaded(self, message_ids: Sequence[int]) -> None:
+        """New emails, for the ingest's threading at the end (see ingest.threading)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO unthreaded(message_id) VALUES (?)",
+            ((message_id,) for message_id in message_ids),
+        )
+
+    def unthreaded_emails(self) -> list[tuple[int, str, str, str, str, int, int]]:
+        """``thread_inputs`` of the emails waiting to be threaded, with their conversation."""
+        return self.conn.execute(
+            "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
+            " m.sent_at, m.conversation_id FROM unthreaded u"
+            " JOIN emails e ON e.message_id = u.message_id JOIN messages m ON m.id = u.message_id"
+        ).fetchall()
+
+    def has_unthreaded(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM unthreaded LIMIT 1").fetchone() is not None
+
+    def clear_unthreaded(self) -> None:
+        self.conn.execute("DELETE FROM unthreaded")
+
     def email_links(self) -> Iterator[tuple[str, str, str, str, int]]:
         """(Message-ID, In-Reply-To, References, subject, conversation id) of every email,
         one row at a time (a case may hold millions)."""
@@ -362,7 +383,10 @@ class EmailRows:
         """The ids of the email conversations with these uids, each made (with its title)
         if it is new; in the order given."""
         found = self._conversation_ids(uids)
-        new = {uid: title for uid, title in zip(uids, titles, strict=True) if uid not in found}
+        new: dict[str, str] = {}  # uid -> the title it is made with: its first one
+        for uid, title in zip(uids, titles, strict=True):
+            if uid not in found:
+                new.setdefault(uid, title)
         if new:
             self.conn.executemany(
                 "INSERT INTO conversations(uid, platform, title, created_at)"
