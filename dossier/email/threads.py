@@ -104,6 +104,21 @@ def lone_thread_uid(key: int, message_id: str, in_reply_to: str, references: str
     return _uid_of(chain[0] if chain else own or f"key:{key}")
 
 
+def link_ids(message_id: str, in_reply_to: str, references: str) -> set[str]:
+    """Every id a message may be threaded by (ids as stored: separated by spaces); a superset
+    of what threading uses, as In-Reply-To prose is kept."""
+    found = {clean_id(token) for token in (*in_reply_to.split(), *references.split())}
+    found.add(clean_id(message_id))
+    found.discard("")
+    return found
+
+
+def may_join_by_subject(item: ThreadInput) -> bool:
+    """Whether the subject fallback (step 5 above) may place this message: a reply subject
+    and no reference to any other message."""
+    return normalise_subject(item.subject)[1] and not _chain(item, clean_id(item.message_id))
+
+
 def _uid_of(anchor: str) -> str:
     return "t" + hashlib.sha256(anchor.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 

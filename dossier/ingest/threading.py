@@ -22,29 +22,39 @@ from collections.abc import Iterable, Sequence
 from dossier.email.threads import (
     NO_SUBJECT,
     ThreadInput,
-    clean_id,
+    link_ids,
     normalise_subject,
     thread_messages,
     thread_uid,
 )
+from dossier.ingest.thread_groups import thread_in_groups
 from dossier.store.sqlite import SqliteStore
+from dossier.store.thread_links import ThreadRow
 from dossier.timeutil import now_iso
 
 # More new emails than this share of the case: thread the whole case at once (most of it would
 # be touched anyway).
 WHOLE_CASE_SHARE = 0.25
+# Threading holds about 1.3 KB an email: up to this many are threaded in one piece; more, in
+# groups that do not touch each other (``thread_groups``), a batch at a time.
+IN_MEMORY_EMAILS = 50_000
 
-ThreadRow = tuple[int, str, str, str, str, int]  # see SqliteStore.thread_inputs
 
 
 def thread_case(store: SqliteStore) -> int:
     """Put every new email in its thread's conversation, and regroup the threads they join;
     returns the number of threads in the case."""
-    new = store.unthreaded_emails()
-    if new:
-        if len(new) > WHOLE_CASE_SHARE * store.email_count():
+    waiting = store.unthreaded_count()
+    if waiting:
+        total = store.email_count()
+        if waiting > IN_MEMORY_EMAILS or (
+            waiting > WHOLE_CASE_SHARE * total and total > IN_MEMORY_EMAILS
+        ):
+            thread_in_groups(store, _thread)  # memory bounded, however big the case
+        elif waiting > WHOLE_CASE_SHARE * total:
             _thread(store, store.thread_inputs())
         else:
+            new = store.unthreaded_emails()
             _thread(store, store.thread_inputs(sorted(_touched_conversations(store, new))))
         store.clear_unthreaded()
         store.drop_empty_conversations("email")
@@ -56,29 +66,23 @@ def _touched_conversations(
 ) -> set[int]:
     """The new emails' conversations, and those with an email that shares a Message-ID or a
     subject with a new one."""
-    ids = set().union(*(_link_ids(row[1], row[2], row[3]) for row in new))
+    ids = set().union(*(link_ids(row[1], row[2], row[3]) for row in new))
     subjects = {normalise_subject(row[4])[0] for row in new}
     touched = {row[6] for row in new}
     for message_id, in_reply_to, refs, subject, conversation in store.email_links():
         if conversation in touched:
             continue
-        if not ids.isdisjoint(_link_ids(message_id, in_reply_to, refs)) or (
+        if not ids.isdisjoint(link_ids(message_id, in_reply_to, refs)) or (
             normalise_subject(subject)[0] in subjects
         ):
             touched.add(conversation)
     return touched
 
 
-def _link_ids(message_id: str, in_reply_to: str, refs: str) -> set[str]:
-    """Every id an email may be linked by (a superset of what threading uses)."""
-    found = {clean_id(token) for token in (*in_reply_to.split(), *refs.split())}
-    found.add(clean_id(message_id))
-    found.discard("")
-    return found
-
-
 def _thread(store: SqliteStore, rows: Iterable[ThreadRow]) -> None:
     """Thread ``rows`` and put each in its thread's conversation."""
+    # In message id order, whichever rows are asked for: where the order decides (a
+    # Message-ID used twice, References that disagree) every way of threading decides alike.
     items = [
         ThreadInput(
             key=key,
@@ -88,7 +92,7 @@ def _thread(store: SqliteStore, rows: Iterable[ThreadRow]) -> None:
             subject=subject,
             sent_at=sent_at or None,
         )
-        for key, message_id, in_reply_to, refs, subject, sent_at in rows
+        for key, message_id, in_reply_to, refs, subject, sent_at in sorted(rows)
     ]
     if not items:
         return

@@ -24,6 +24,7 @@ from dossier.store.people import PeopleRows
 from dossier.store.reading import Reading
 from dossier.store.rowdicts import dict_rows
 from dossier.store.schema import migrate
+from dossier.store.thread_links import ThreadLinkRows
 from dossier.textnorm import match_hash
 
 # Row shapes the ingest hands over in bulk (tuples, not objects: millions of them).
@@ -58,7 +59,14 @@ def _match_hash_sql(kind: str, searchable: str) -> int:
 
 
 class SqliteStore(
-    AlignmentRows, AnnotationRows, ChatDetailRows, EmailRows, NetworkRows, PeopleRows, Reading
+    AlignmentRows,
+    AnnotationRows,
+    ChatDetailRows,
+    EmailRows,
+    NetworkRows,
+    PeopleRows,
+    Reading,
+    ThreadLinkRows,
 ):
     def __init__(self, path: Path) -> None:
         self.path = path
