@@ -154,7 +154,7 @@ class Recorded:
     def __init__(self) -> None:
         self.calls: list[tuple[str, object]] = []
 
-    def begin(self, label: str, total_bytes: int) -> None:
+    def begin(self, label: str, total_bytes: int, unit: str = "B") -> None:
         self.calls.append(("begin", (label, total_bytes)))
 
     def advance(self, nbytes: int) -> None:

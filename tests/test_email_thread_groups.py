@@ -14,6 +14,7 @@ from dossier.case import Case
 from dossier.ingest import IngestOptions, ingest
 from dossier.ingest import thread_groups as groups_module
 from dossier.ingest import threading as threading_module
+from dossier.ingest.report import Progress
 from dossier.store.sqlite import SqliteStore
 from tests.conftest import corpora
 from tests.test_email_threads_later import ingest_runs, mail, threads_of, write
@@ -132,9 +133,9 @@ def test_a_case_too_big_to_thread_at_once_is_threaded_in_groups(
     used: list[int] = []
     real = groups_module.thread_in_groups
 
-    def spy(store: SqliteStore, thread: groups_module.ThreadBatch) -> None:
+    def spy(store: SqliteStore, thread: groups_module.ThreadBatch, progress: Progress) -> None:
         used.append(store.unthreaded_count())
-        real(store, thread)
+        real(store, thread, progress)
 
     monkeypatch.setattr(threading_module, "thread_in_groups", spy)
     with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
@@ -167,3 +168,23 @@ def test_a_failure_while_threading_in_groups_leaves_no_scratch_and_no_half_threa
     assert len(stored) == len(files)  # every email kept, each still listed to be threaded
     with Case.open(root) as case:
         assert case.store.unthreaded_count() == len(files)
+
+
+def test_threading_in_groups_shows_its_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million emails take a minute to thread: a bar says so, counting emails."""
+    from tests.test_email_mbox_workers import Recorded
+
+    files = tricky_folder(tmp_path / "mail")
+    in_groups(monkeypatch, 4)
+    monkeypatch.setattr(groups_module, "PROGRESS_EVERY", 5)
+    shown = Recorded()
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        ingest(case, files, IngestOptions(), progress=shown)
+    stages = [args for call, args in shown.calls if call == "begin"]
+    assert ("email threads: links", len(files)) in stages
+    assert ("email threads", len(files)) in stages
+    at = shown.calls.index(("begin", ("email threads", len(files))))
+    moved = [n for call, n in shown.calls[at:] if call == "advance"]
+    assert sum(moved) == len(files) and len(moved) > 1

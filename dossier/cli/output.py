@@ -61,12 +61,12 @@ class BarProgress:
             self._files.close()
             self._files = None
 
-    def begin(self, label: str, total_bytes: int) -> None:
+    def begin(self, label: str, total_bytes: int, unit: str = "B") -> None:
         self.end()
         self._bar = tqdm(
             total=total_bytes,
-            unit="B",
-            unit_scale=True,
+            unit=unit,
+            unit_scale=unit == "B",
             desc=_short(label),
             file=sys.stderr,
             leave=False,

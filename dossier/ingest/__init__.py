@@ -73,7 +73,7 @@ def ingest(
         # (emails an interrupted run stored are threaded too, even if this run adds none)
         if runner.emails_loaded or case.store.has_unthreaded():
             with case.store.transaction():
-                summary.threads = thread_case(case.store)
+                summary.threads = thread_case(case.store, progress)
     case.clean_tmp()
     return summary
 

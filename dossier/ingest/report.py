@@ -31,7 +31,8 @@ class IngestSummary:
 class Progress(Protocol):
     """How ingest reports progress; the CLI draws it, tests ignore it."""
 
-    def begin(self, label: str, total_bytes: int) -> None: ...
+    def begin(self, label: str, total_bytes: int, unit: str = "B") -> None:
+        """A bar for one long step: ``total_bytes`` of a file, or as many of ``unit``."""
 
     def advance(self, nbytes: int) -> None: ...
 
@@ -46,7 +47,7 @@ class Progress(Protocol):
 
 
 class NoProgress:
-    def begin(self, label: str, total_bytes: int) -> None:
+    def begin(self, label: str, total_bytes: int, unit: str = "B") -> None:
         pass
 
     def advance(self, nbytes: int) -> None:

@@ -21,36 +21,49 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 
 from dossier.email.threads import ThreadInput, link_ids, may_join_by_subject, normalise_subject
+from dossier.ingest.report import Progress
 from dossier.store.sqlite import SqliteStore
 from dossier.store.thread_links import ThreadRow
 
 ThreadBatch = Callable[[SqliteStore, Iterable[ThreadRow]], None]  # threads one batch of rows
 
 BATCH_EMAILS = 20_000  # emails threaded at once (a bigger group is threaded alone)
+PROGRESS_EVERY = 10_000  # emails read between two moves of the progress bar
 # A link row's flag. The emails sharing a link are joined if any of their rows says so: an id
 # always does; a subject only for an email the subject fallback may place.
 _JOINS, _JOINS_IF_ANOTHER_DOES = 1, 0
 
 
-def thread_in_groups(store: SqliteStore, thread: ThreadBatch) -> None:
+def thread_in_groups(store: SqliteStore, thread: ThreadBatch, progress: Progress) -> None:
     """Thread every group of the case that holds an email waiting to be threaded;
     ``thread`` threads one batch of rows (``threading._thread``)."""
     keys = array("q")  # email number -> its message id
     waiting = bytearray()  # email number -> 1 if it waits to be threaded
+    progress.begin("email threads: links", store.email_count(), unit="email")
     with store.link_scratch() as scratch:
-        scratch.add(_links(store.thread_links(), keys, waiting))
+        scratch.add(_links(store.thread_links(), keys, waiting, progress))
         groups = _Groups(len(keys))
         groups.join_linked(scratch.sorted_links())
-    for batch in groups.batches(keys, waiting):
+    progress.end()
+    batches = groups.batches(keys, waiting)
+    progress.begin("email threads", groups.to_thread, unit="email")
+    for batch in batches:
         thread(store, store.thread_inputs_of(batch))
+        progress.advance(len(batch))
+    progress.end()
 
 
 def _links(
-    rows: Iterable[tuple[int, str, str, str, str, int]], keys: array[int], waiting: bytearray
+    rows: Iterable[tuple[int, str, str, str, str, int]],
+    keys: array[int],
+    waiting: bytearray,
+    progress: Progress,
 ) -> Iterator[tuple[int, int, int]]:
     """(link, email number, flag) for every id an email may be threaded by, and its subject."""
     for key, message_id, in_reply_to, refs, subject, unthreaded in rows:
         number = len(keys)
+        if number % PROGRESS_EVERY == 0 and number:
+            progress.advance(PROGRESS_EVERY)
         keys.append(key)
         waiting.append(1 if unthreaded else 0)
         for link in link_ids(message_id, in_reply_to, refs):
@@ -68,6 +81,7 @@ class _Groups:
 
     def __init__(self, size: int) -> None:
         self.up = array("q", range(size))
+        self.to_thread = 0  # emails in the groups ``batches`` gives (known once it is called)
 
     def find(self, node: int) -> int:
         up = self.up
@@ -103,24 +117,32 @@ class _Groups:
 
     def batches(self, keys: array[int], waiting: bytearray) -> Iterator[list[int]]:
         """The message ids of the groups holding a waiting email, whole groups at a time, in
-        batches of about ``BATCH_EMAILS``."""
+        batches of about ``BATCH_EMAILS``. (Not a generator itself: ``to_thread`` is set
+        when it returns.)"""
         size = len(self.up)
         first = array("q", [-1]) * size  # a group's root -> its first member
         after = array("q", [-1]) * size  # member -> the next member of its group
+        touched = bytearray(size)  # a group's root -> 1 if it holds a waiting email
         for number in reversed(range(size)):
             root = self.find(number)
             after[number] = first[root]
             first[root] = number
+            if waiting[number]:
+                touched[root] = 1
+        self.to_thread = sum(1 for number in range(size) if touched[self.find(number)])
+        return self._batches(keys, first, after, touched)
+
+    def _batches(
+        self, keys: array[int], first: array[int], after: array[int], touched: bytearray
+    ) -> Iterator[list[int]]:
         batch: list[int] = []
-        for root in range(size):
-            member = first[root]
-            members = []
-            while member != -1:
-                members.append(member)
-                member = after[member]
-            if not any(waiting[m] for m in members):
+        for root in range(len(first)):
+            if not touched[root]:
                 continue  # threaded before, and nothing new can reach it
-            batch.extend(keys[m] for m in members)
+            member = first[root]
+            while member != -1:
+                batch.append(keys[member])
+                member = after[member]
             if len(batch) >= BATCH_EMAILS:
                 yield batch
                 batch = []

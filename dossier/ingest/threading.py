@@ -27,6 +27,7 @@ from dossier.email.threads import (
     thread_messages,
     thread_uid,
 )
+from dossier.ingest.report import NoProgress, Progress
 from dossier.ingest.thread_groups import thread_in_groups
 from dossier.store.sqlite import SqliteStore
 from dossier.store.thread_links import ThreadRow
@@ -41,7 +42,7 @@ IN_MEMORY_EMAILS = 50_000
 
 
 
-def thread_case(store: SqliteStore) -> int:
+def thread_case(store: SqliteStore, progress: Progress | None = None) -> int:
     """Put every new email in its thread's conversation, and regroup the threads they join;
     returns the number of threads in the case."""
     waiting = store.unthreaded_count()
@@ -50,7 +51,8 @@ def thread_case(store: SqliteStore) -> int:
         if waiting > IN_MEMORY_EMAILS or (
             waiting > WHOLE_CASE_SHARE * total and total > IN_MEMORY_EMAILS
         ):
-            thread_in_groups(store, _thread)  # memory bounded, however big the case
+            # memory bounded, however big the case
+            thread_in_groups(store, _thread, progress or NoProgress())
         elif waiting > WHOLE_CASE_SHARE * total:
             _thread(store, store.thread_inputs())
         else:
