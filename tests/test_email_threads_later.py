@@ -207,7 +207,7 @@ def test_emails_of_a_run_stopped_before_threading_are_threaded_by_the_next(
     write(folder, "3.eml", mail(3, "Plan", day=1, msg_id="root@x"))
     whole = ingest_runs(tmp_path / "whole", [[folder]])
 
-    def stopped(store: SqliteStore) -> int:
+    def stopped(store: SqliteStore, progress: object = None) -> int:
         raise KeyboardInterrupt
 
     import dossier.ingest as ingest_module

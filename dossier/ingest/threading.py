@@ -28,7 +28,7 @@ from dossier.email.threads import (
     thread_uid,
 )
 from dossier.ingest.report import NoProgress, Progress
-from dossier.ingest.thread_groups import thread_in_groups
+from dossier.ingest.thread_groups import PROGRESS_EVERY, thread_in_groups
 from dossier.store.sqlite import SqliteStore
 from dossier.store.thread_links import ThreadRow
 from dossier.timeutil import now_iso
@@ -41,43 +41,51 @@ WHOLE_CASE_SHARE = 0.25
 IN_MEMORY_EMAILS = 50_000
 
 
-
 def thread_case(store: SqliteStore, progress: Progress | None = None) -> int:
     """Put every new email in its thread's conversation, and regroup the threads they join;
     returns the number of threads in the case."""
     waiting = store.unthreaded_count()
     if waiting:
-        total = store.email_count()
-        if waiting > IN_MEMORY_EMAILS or (
-            waiting > WHOLE_CASE_SHARE * total and total > IN_MEMORY_EMAILS
-        ):
-            # memory bounded, however big the case
-            thread_in_groups(store, _thread, progress or NoProgress())
-        elif waiting > WHOLE_CASE_SHARE * total:
-            _thread(store, store.thread_inputs())
-        else:
-            new = store.unthreaded_emails()
-            _thread(store, store.thread_inputs(sorted(_touched_conversations(store, new))))
+        _thread_waiting(store, waiting, progress or NoProgress())
         store.clear_unthreaded()
         store.drop_empty_conversations("email")
     return store.email_conversation_count()
 
 
+def _thread_waiting(store: SqliteStore, waiting: int, progress: Progress) -> None:
+    total = store.email_count()
+    if waiting <= WHOLE_CASE_SHARE * total and waiting <= IN_MEMORY_EMAILS:
+        # few beside the case: only the threads they can touch
+        touched = _touched_conversations(store, store.unthreaded_emails(), progress)
+        _thread(store, store.thread_inputs(sorted(touched)))
+    elif total <= IN_MEMORY_EMAILS:
+        _thread(store, store.thread_inputs())  # the whole case, in one piece
+    else:
+        thread_in_groups(store, _thread, progress)  # memory bounded, however big the case
+
+
 def _touched_conversations(
-    store: SqliteStore, new: Sequence[tuple[int, str, str, str, str, int, int]]
+    store: SqliteStore,
+    new: Sequence[tuple[int, str, str, str, str, int, int]],
+    progress: Progress,
 ) -> set[int]:
     """The new emails' conversations, and those with an email that shares a Message-ID or a
     subject with a new one."""
     ids = set().union(*(link_ids(row[1], row[2], row[3]) for row in new))
     subjects = {normalise_subject(row[4])[0] for row in new}
     touched = {row[6] for row in new}
-    for message_id, in_reply_to, refs, subject, conversation in store.email_links():
+    progress.begin("email threads: links", store.email_count(), unit="email")
+    for number, row in enumerate(store.email_links(), 1):
+        if number % PROGRESS_EVERY == 0:
+            progress.advance(PROGRESS_EVERY)
+        message_id, in_reply_to, refs, subject, conversation = row
         if conversation in touched:
             continue
         if not ids.isdisjoint(link_ids(message_id, in_reply_to, refs)) or (
             normalise_subject(subject)[0] in subjects
         ):
             touched.add(conversation)
+    progress.end()
     return touched
 
 
