@@ -13,16 +13,23 @@ the same either way (the same ids, in the same order).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dossier.email.threads import NO_SUBJECT, lone_thread_uid
 from dossier.errors import DossierError
 from dossier.formats.base import MessageFormat
+from dossier.ingest.emailrows import (
+    EmailRowBuilder,
+    EmailRows,
+    first_copies,
+    identity_keys,
+    lone_threads,
+    write_email_rows,
+)
 from dossier.ingest.entries import Entry
-from dossier.ingest.mail import IdentityKey, IssueRow, Signatures, combine_signatures
-from dossier.ingest.mailready import ReadyEmail, ReadyFile
+from dossier.ingest.mail import IssueRow
+from dossier.ingest.mailready import ReadyFile
 from dossier.ingest.prefetch import PREFETCHED_FORMATS, MailPrefetch
 from dossier.ingest.report import IngestSummary
 from dossier.timeutil import now_iso
@@ -47,23 +54,14 @@ class _Pending:
 
 @dataclass
 class _Rows:
-    """Every row of one batch, table by table, in the order the usual path writes them."""
+    """The rows of one batch besides the emails' own: the files, where they were found, their
+    facts and issues."""
 
     blobs: list[tuple[str, int, bytes]] = field(default_factory=list)
     sources: list[tuple[Any, ...]] = field(default_factory=list)
     custody: list[tuple[int, str | None, str, str]] = field(default_factory=list)
-    messages: list[tuple[Any, ...]] = field(default_factory=list)
-    emails: list[list[Any]] = field(default_factory=list)
-    recipients: list[tuple[int, str, int, int]] = field(default_factory=list)
-    copies: list[tuple[Any, ...]] = field(default_factory=list)
     issues: list[tuple[Any, ...]] = field(default_factory=list)
     facts: list[tuple[int, str, str]] = field(default_factory=list)
-    dkim: dict[int, Signatures] = field(default_factory=dict)  # emails already in the case
-    new: int = 0  # emails stored
-    copies_found: int = 0  # emails already in the case (or earlier in the batch)
-
-
-_DKIM_AT = 13  # position of the dkim column in an emails row (then dkim_detail, arc)
 
 
 class MailBatch:
@@ -119,189 +117,64 @@ class MailBatch:
             return
         try:
             with self.store.fresh_transaction():
-                rows = self._write(pending)
+                rows, files = self._write(pending)
         except RETRIED:
             for item in pending:
                 self.slow(item.entry, item.fmt)
             return
-        self._count(rows, len(pending))
+        self._count(rows, files, len(pending))
         for item in pending:
             self.done(item.entry)
 
-    def _count(self, rows: _Rows, files: int) -> None:
+    def _count(self, rows: EmailRows, files: _Rows, count: int) -> None:
         summary = self.summary
-        summary.mailboxes += files
-        summary.issues += len(rows.issues)
+        summary.mailboxes += count
+        summary.issues += len(files.issues)
         summary.messages_new += rows.new
         summary.messages_merged += rows.copies_found
-        self.stored += files
+        self.stored += count
 
-    def _write(self, pending: list[_Pending]) -> _Rows:
+    def _write(self, pending: list[_Pending]) -> tuple[EmailRows, _Rows]:
         store = self.store
         first_message = store.max_message_id() + 1
-        known = store.emails_by_content([p.ready.email.content_hash for p in pending])
-        firsts = _first_copies(pending, known, first_message)
-        identities = store.identities(_identity_keys(pending, firsts))
-        conversations = _lone_threads(store, pending, firsts)
-        writer = _BatchRows(store, conversations, store.max_source_id() + 1, identities)
-        for item, (message_id, new) in zip(pending, firsts, strict=True):
-            writer.add_file(item, message_id, new, self)
-        rows = writer.rows
-        store.put_blobs(rows.blobs)
-        store.add_mail_sources(rows.sources)
-        store.add_custody_rows(rows.custody)
-        store.insert_email_messages(rows.messages, [tuple(e) for e in rows.emails])
-        store.mark_unthreaded([row[0] for row in rows.messages])
-        store.insert_recipient_rows(rows.recipients)
-        store.add_further_copies(rows.copies)
-        store.set_dkim_rows([(*signed, mid) for mid, signed in rows.dkim.items()])
-        store.add_issue_rows(rows.issues)
-        store.add_fact_rows(rows.facts)
+        emails = [item.ready.email for item in pending]
+        known = store.emails_by_content([email.content_hash for email in emails])
+        firsts = first_copies(emails, known, first_message)
+        identities = store.identities(identity_keys(emails, firsts))
+        builder = EmailRowBuilder(store, lone_threads(store, emails, firsts), identities)
+        files = _Rows()
+        next_source = store.max_source_id() + 1
+        for source_id, (item, (message_id, new)) in enumerate(
+            zip(pending, firsts, strict=True), next_source
+        ):
+            builder.add(item.ready.email, message_id, new, source_id, item.ready.folder)
+            self._add_file(files, item, source_id, new)
+        store.put_blobs(files.blobs)
+        store.add_mail_sources(files.sources)
+        store.add_custody_rows(files.custody)
+        rows = builder.rows
+        write_email_rows(store, rows)
+        store.add_issue_rows(files.issues)
+        store.add_fact_rows(files.facts)
         if rows.new:
             last = first_message + rows.new - 1
             self.summary.near_duplicates += store.near_duplicates_between(first_message, last)
             store.index_later(first_message)
             store.index_pending()  # now, while the workers read on, not all at the commit
-        return rows
+        return rows, files
 
-
-def _first_copies(
-    pending: list[_Pending], known: dict[str, int], next_message: int
-) -> list[tuple[int, bool]]:
-    """For each file's email: (its message id, True) when new, in the order the files come;
-    (the id of the email it copies, False) when the case or an earlier file has it already."""
-    found: list[tuple[int, bool]] = []
-    batch: dict[str, int] = {}
-    for item in pending:
-        content = item.ready.email.content_hash
-        first = known.get(content) or batch.get(content)
-        if first is None:
-            batch[content] = next_message
-            found.append((next_message, True))
-            next_message += 1
-        else:
-            found.append((first, False))
-    return found
-
-
-def _lone_threads(
-    store: SqliteStore, pending: list[_Pending], firsts: list[tuple[int, bool]]
-) -> dict[int, int]:
-    """Each new email's message id -> the conversation its own headers point at (made as the
-    usual path makes it: in the order the emails come, titled by the first)."""
-    keys: list[int] = []
-    uids: list[str] = []
-    titles: list[str] = []
-    for item, (message_id, new) in zip(pending, firsts, strict=True):
-        if new:
-            email = item.ready.email
-            keys.append(message_id)
-            uids.append(
-                lone_thread_uid(message_id, email.message_id, email.in_reply_to, email.references)
-            )
-            titles.append(email.subject or NO_SUBJECT)
-    ids = store.email_conversations(uids, titles, now_iso()) if uids else []
-    return dict(zip(keys, ids, strict=True))
-
-
-def _identity_keys(pending: list[_Pending], firsts: list[tuple[int, bool]]) -> list[IdentityKey]:
-    """Every identity the batch names, in the order the usual path looks them up (so new
-    ones get the same ids): a copy's sender; a new email's sender, then its recipients."""
-    keys: list[IdentityKey] = []
-    for item, (_, new) in zip(pending, firsts, strict=True):
-        email = item.ready.email
-        if email.sender is not None:
-            keys.append(email.sender)
-        if new:
-            keys.extend(key for _, _, key in email.recipients)
-    return keys
-
-
-class _BatchRows:
-    """Turns ready files into rows, handing out source ids as the usual path would."""
-
-    def __init__(
-        self,
-        store: SqliteStore,
-        conversations: Mapping[int, int],
-        next_source: int,
-        identities: Mapping[tuple[str, str, str], int],
-    ) -> None:
-        self.store = store
-        self.conversations = conversations  # new email's message id -> its conversation
-        self.next_source = next_source
-        self.identities = identities
-        self.rows = _Rows()
-        self.batch_rows: dict[int, list[Any]] = {}  # message id -> its emails row
-
-    def add_file(self, item: _Pending, message_id: int, new: bool, batch: MailBatch) -> None:
+    def _add_file(self, rows: _Rows, item: _Pending, source_id: int, new: bool) -> None:
         ready, entry = item.ready, item.entry
-        rows = self.rows
-        source_id = self.next_source
-        self.next_source += 1
-        email = ready.email
         issues: list[IssueRow] = list(ready.issues_before)
         if new:
-            self._message(message_id, source_id, email, ready.folder)
-            issues.extend(email.issues)
-        else:
-            self._copy(message_id, source_id, email)
+            issues.extend(ready.email.issues)
         issues.extend(ready.issues_after)
         now = now_iso()
         rows.blobs.append((item.sha256, len(item.data), item.data))
         rows.sources.append(
             (source_id, item.sha256, entry.label, len(item.data), item.fmt.name,
-             batch.parent_id, batch.tz, now, 1, int(new), int(not new), len(issues))
+             self.parent_id, self.tz, now, 1, int(new), int(not new), len(issues))
         )  # fmt: skip
-        rows.custody.append((source_id, batch.custodian, entry.path, now))
+        rows.custody.append((source_id, self.custodian, entry.path, now))
         rows.issues.extend((source_id, *issue) for issue in issues)
         rows.facts.extend((source_id, key, value) for key, value in ready.facts)
-
-    def _identity(self, key: IdentityKey | None) -> int | None:
-        return None if key is None else self.identities[key[:3]]
-
-    def _message(self, message_id: int, source_id: int, email: ReadyEmail, folder: str) -> None:
-        rows = self.rows
-        conversation = self.conversations[message_id]
-        rows.messages.append(
-            (message_id, email.uid, conversation, "email", self._identity(email.sender),
-             email.text, email.searchable, email.sent_at, email.date_text, email.zone, 1,
-             email.time_flags, 0, source_id, email.line_start, email.line_end, email.byte_start,
-             email.byte_end)
-        )  # fmt: skip
-        row = [
-            message_id, email.subject, email.message_id, email.in_reply_to, email.references,
-            email.headers_raw, email.html, email.new_text, folder, None, email.content_hash,
-            email.text_hash, None, *email.signatures,
-        ]  # fmt: skip
-        rows.emails.append(row)
-        self.batch_rows[message_id] = row
-        rows.recipients.extend(
-            (message_id, role, self.identities[key[:3]], position)
-            for role, position, key in email.recipients
-        )
-        rows.new += 1
-
-    def _copy(self, message_id: int, source_id: int, email: ReadyEmail) -> None:
-        """Another copy of an email already stored: where it was found, and its DKIM."""
-        self._combine_dkim(message_id, email.signatures)
-        self.rows.copies.append(
-            (message_id, source_id, self._identity(email.sender), email.date_text,
-             email.line_start, email.line_end, email.byte_start, email.byte_end)
-        )  # fmt: skip
-        self.rows.copies_found += 1
-
-    def _combine_dkim(self, message_id: int, copy: Signatures) -> None:
-        """As ``mail._MailLoader._add_copy_dkim``: keep the most telling result, and say why."""
-        row = self.batch_rows.get(message_id)
-        if row is not None:
-            old = Signatures(*row[_DKIM_AT : _DKIM_AT + 3])
-        else:
-            old = self.rows.dkim.get(message_id) or Signatures(*self.store.get_dkim(message_id))
-        combined = combine_signatures(old, copy)
-        if combined == old:
-            return
-        if row is not None:
-            row[_DKIM_AT : _DKIM_AT + 3] = combined
-        else:
-            self.rows.dkim[message_id] = combined
