@@ -10,12 +10,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from dossier.case import Case
-from dossier.ingest import IngestOptions, IngestSummary, ingest, mailreaders
+from dossier.ingest import IngestOptions, IngestSummary, ingest, mailboxbatch, mailreaders
 from dossier.store.sqlite import SqliteStore
 from tests.conftest import need_corpora
 from tests.test_email_speed_paths import case_rows, mail_folder, same_summary
@@ -70,11 +71,70 @@ def test_an_mbox_read_by_workers_stores_the_same_rows(
 ) -> None:
     mbox = mbox_of(mail_folder(tmp_path), tmp_path / "all.mbox")
     usual, usual_summary = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
+    batches = in_batches(monkeypatch, 7)
     fast, fast_summary = ingest_mbox(tmp_path / "fast", mbox, monkeypatch, workers=True)
     assert fast == usual
     same_summary(fast_summary, usual_summary)
     assert usual_summary.messages_new > 60 and usual_summary.messages_merged > 30
     assert len(usual["parse_issues"]) >= 4  # the problem emails said so, either way
+    # most emails were plain, their rows worked out by the workers and written in bulk, with
+    # emails stored the usual way (attachments, embedded emails) in between
+    assert sum(batches) > 60 and len(batches) > 10
+
+
+def in_batches(monkeypatch: pytest.MonkeyPatch, size: int) -> list[int]:
+    """Flush the mailbox's queued emails every ``size``; returns how many each flush wrote."""
+    monkeypatch.setattr(mailboxbatch, "FLUSH_EMAILS", size)
+    written: list[int] = []
+    real = mailboxbatch.MailboxBatch.flush
+
+    def flush(self: mailboxbatch.MailboxBatch) -> None:
+        if self.pending:
+            written.append(len(self.pending))
+        real(self)
+
+    monkeypatch.setattr(mailboxbatch.MailboxBatch, "flush", flush)
+    return written
+
+
+def test_signatures_checked_by_the_workers_are_those_the_writer_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dkimpy's signed fixtures, many times over in an mbox (some quoted as mboxrd does),
+    with their key store: each email's DKIM and ARC results are the same either way, copies
+    combined alike."""
+    fixtures = need_corpora() / "email" / "fixtures" / "dkim"
+    names = ["rfc6376.signed.msg", "rfc6376.signed.rsa.msg", "rfc6376.signed.no_t.msg",
+             "ed25519test2.msg", "test2.message", "rfc6376.w1258.msg"]  # fmt: skip
+    parts = []
+    for round_number in range(6):
+        for name in names:
+            data = (fixtures / name).read_bytes().replace(b"\r\n", b"\n")
+            if round_number % 2:  # a new email (a header the signature does not cover)
+                data = b"X-Round: %d\n" % round_number + data
+            if name.endswith("w1258.msg"):  # a line quoted twice: the file is an mboxrd
+                data = data.rstrip(b"\n") + b"\n>>From the minutes, quoted\n"
+            parts.append(b"From a@b Tue May 14 09:00:00 2024\n" + data.rstrip(b"\n") + b"\n\n")
+    mbox = tmp_path / "signed.mbox"
+    mbox.write_bytes(b"".join(parts))
+    options = IngestOptions(dkim_keys=fixtures / "keys.tsv")
+
+    def run(root: Path, workers: bool) -> Rows:
+        monkeypatch.setattr(mailreaders, "START_AFTER", 3 if workers else 10**9)
+        monkeypatch.setattr(mailreaders, "CHUNK", 4)
+        with Case.create(root, title=None, tz="UTC") as case:
+            ingest(case, [mbox], options)
+            return case_rows(case.store)
+
+    usual = run(tmp_path / "usual", workers=False)
+    batches = in_batches(monkeypatch, 5)
+    fast = run(tmp_path / "fast", workers=True)
+    assert fast == usual and sum(batches) > 20
+    statuses = {value for row in usual["emails"] for value in row}
+    assert {"pass", "fail", "unsigned"} <= statuses  # the key store was used
+    assert ("mbox_variant", "mboxrd") in {row[1:] for row in usual["source_facts"]}
+    quoted = [str(row[5]) for row in usual["messages"] if "the minutes" in str(row[5])]
+    assert quoted and all("\n>From the minutes" in body for body in quoted)  # read unquoted
 
 
 def test_a_worker_that_fails_costs_only_speed(
@@ -116,21 +176,34 @@ def test_a_failure_while_storing_stops_the_workers_and_keeps_the_case(
     monkeypatch.setattr(mailreaders, "START_AFTER", 5)
     monkeypatch.setattr(mailreaders, "CHUNK", 3)
     real_one = SqliteStore.insert_email_message
+    real_many = SqliteStore.insert_email_messages
+    refused: list[int] = []
 
-    def refuse_late_note(
-        self: SqliteStore, message: tuple[object, ...], row: tuple[object, ...]
-    ) -> None:
-        if row[1] == "Note 17" and int(str(message[0])) > 40:
-            raise sqlite3.DataError("refused")
+    def refuse(messages: Sequence[tuple[object, ...]], rows: Sequence[tuple[object, ...]]) -> None:
+        for message, row in zip(messages, rows, strict=True):
+            if row[1] == "Note 17" and int(str(message[0])) > 40:
+                refused.append(1)
+                raise sqlite3.DataError("refused")
+
+    def refuse_one(self: SqliteStore, message: tuple[object, ...], row: tuple[object, ...]) -> None:
+        refuse([message], [row])
         real_one(self, message, row)
 
-    monkeypatch.setattr(SqliteStore, "insert_email_message", refuse_late_note)
+    def refuse_many(
+        self: SqliteStore, messages: list[tuple[object, ...]], rows: list[tuple[object, ...]]
+    ) -> None:
+        refuse(messages, rows)  # (the emails workers read are stored many at a time)
+        real_many(self, messages, rows)
+
+    monkeypatch.setattr(SqliteStore, "insert_email_message", refuse_one)
+    monkeypatch.setattr(SqliteStore, "insert_email_messages", refuse_many)
     with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
         summary = ingest(case, [mbox])
-        assert [Path(label).name for label, _ in summary.failed] == ["all.mbox"]
+        assert refused and [Path(label).name for label, _ in summary.failed] == ["all.mbox"]
         assert multiprocessing.active_children() == []
         assert case.store.conn.execute("SELECT count(*) FROM messages").fetchone() == (0,)
         monkeypatch.setattr(SqliteStore, "insert_email_message", real_one)
+        monkeypatch.setattr(SqliteStore, "insert_email_messages", real_many)
         again = ingest(case, [mbox])
         assert summary.messages_new == 0
         assert again.failed == [] and again.messages_new == 94  # all of it, this time

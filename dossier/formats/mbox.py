@@ -57,6 +57,7 @@ _YEAR = re.compile(rb"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _MONTH = re.compile(rb"(?i)(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _HEADER = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
 _CONTENT_LENGTH = re.compile(rb"(?i)^content-length:[ \t]*(\d{1,12})[ \t]*\r?\n?$")
+_C_LINE = re.compile(rb"(?m)^[Cc][^\n]*\n")  # a header line that may be a Content-Length
 _QUOTED_FROM = re.compile(rb"^(>+)From ")
 _QUOTED_FROM_LINE = re.compile(rb"(?m)^>+From ")
 _DEEP_QUOTED = re.compile(rb"\n>>+From ")
@@ -199,6 +200,27 @@ class _Reader:
         self.pos += len(data)
         return data
 
+    def header_lines(self) -> bytes:
+        """Whole header lines from here up to the blank line that ends them (not taken), as
+        ``plain_lines`` takes body lines: none that starts with ``From `` (a message with no
+        body may be followed by the next one's separator), and b"" when there is nothing
+        buffered to look at. Call only at the start of a line."""
+        peek = getattr(self._stream, "peek", None)
+        if self._back or peek is None:
+            return b""
+        block = peek(_LINE_LIMIT)[:_LINE_LIMIT]
+        if block.startswith((b"\n", b"\r\n", b"From ")):
+            return b""
+        ends = [at + 1 for at in (block.find(b"\n\n"), block.find(b"\n\r\n")) if at >= 0]
+        cut = min(ends) if ends else block.rfind(b"\n") + 1
+        before_from = block.find(b"\nFrom ", 0, cut) + 1
+        cut = before_from or cut
+        if not cut:
+            return b""
+        data = self._stream.read(cut)
+        self.pos += len(data)
+        return data
+
 
 class _Variant:
     """What the file's quoting says about its mbox variant."""
@@ -275,11 +297,18 @@ class _MboxParser:
         after_blank = True
         line = b"\n"
         while True:
-            if msg is not None and not msg.in_headers and line.endswith(b"\n"):
-                body = self.r.plain_lines()
-                if body:
-                    after_blank = self._body_lines(msg, body)
-                    continue
+            if msg is not None and line.endswith(b"\n"):
+                if msg.in_headers:
+                    block = self.r.header_lines()
+                    if block:
+                        self._header_block(msg, block)
+                        after_blank = False
+                        continue
+                else:
+                    body = self.r.plain_lines()
+                    if body:
+                        after_blank = self._body_lines(msg, body)
+                        continue
             line = self.r.readline()
             if not line:
                 break
@@ -349,6 +378,15 @@ class _MboxParser:
                 0,
                 "warning" if found else "error",
             )
+
+    def _header_block(self, msg: _Message, data: bytes) -> None:
+        """Header lines, none blank and none starting with ``From ``, as the line loop would
+        take them one by one."""
+        lines = data.count(b"\n")
+        self.line_no += lines
+        msg.add(data, lines)
+        for m in _C_LINE.finditer(data):  # (only a Content-Length line matters here)
+            self._header_line(msg, m.group(0))
 
     def _header_line(self, msg: _Message, line: bytes) -> None:
         if _is_blank(line):

@@ -28,6 +28,7 @@ from dossier.timeutil import now_iso
 
 if TYPE_CHECKING:
     from dossier.case import Case
+    from dossier.ingest.mailboxbatch import MailboxBatch
 
 MAX_NESTING = 5  # emails attached to emails attached to ...
 
@@ -362,24 +363,33 @@ class _MailLoader:
         self.ctx = ctx
         self.result = MailResult()
         self.issues: list[IssueRow] = []
+        self.batch: MailboxBatch | None = None  # plain emails workers read, stored in bulk
 
     def run(self, records: Iterator[object]) -> MailResult:
         self.next_id = first_id = self.store.max_message_id() + 1
         read = 0  # bytes of the file read so far, as far as its emails say
         for record in records:
             if isinstance(record, EmailRecord):
-                self._email(record)
+                if self.batch is None or not self.batch.take(record):
+                    self._flush()  # what is queued goes first: ids follow the mailbox
+                    self._email(record)
                 if self.ctx.advance is not None and record.byte_end > read:
                     self.ctx.advance(record.byte_end - read)
                     read = record.byte_end
             elif isinstance(record, ParseIssue):
+                self._flush()  # (its issue row comes after those of the emails before it)
                 self.issues.append(record_issue_row(record))
             elif isinstance(record, SourceFact):
                 self.result.facts[record.key] = record.value
+        self._flush()
         self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())
         self.store.index_later(first_id)  # indexed with the other small sources at commit
         return self.result
+
+    def _flush(self) -> None:
+        if self.batch is not None:
+            self.batch.flush()
 
     def _email(self, record: EmailRecord) -> None:
         if record.parsed is not None:
@@ -597,8 +607,11 @@ def load_mail(
     records a worker already read from the same bytes (see ``prefetch``)."""
     if prepared is not None:
         return _MailLoader(case, fmt, ctx).run(iter(prepared))
+    from dossier.ingest.mailboxbatch import MailboxBatch
     from dossier.ingest.mailreaders import MailReaders
 
-    with opener() as stream, MailReaders() as readers:
+    with opener() as stream, MailReaders(ctx.source_sha, ctx.dkim_keys) as readers:
         records = readers.read(iter(fmt.parse(stream, filename, ctx.options)), unquoted)
-        return _MailLoader(case, fmt, ctx).run(records)
+        loader = _MailLoader(case, fmt, ctx)
+        loader.batch = MailboxBatch(loader)
+        return loader.run(records)

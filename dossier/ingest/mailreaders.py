@@ -9,6 +9,10 @@ chunks ahead. The records come out in the order the format gave them, each email
 could not read is left for the writer to read itself, so what is stored, and any error it
 reports, is the same as without workers.
 
+A plain email (no attachment, no email inside) comes back with its rows worked out too
+(``mailready``), which the writer stores in bulk (``mailboxbatch``); the others, read, are
+stored the usual way.
+
 Each worker has a pipe for its chunks and one for its results; chunk k goes to worker
 k mod 2, and a receiving thread takes the results off in order, so a worker never waits to
 hand one back. Nothing is shared between the processes but those pipes: stopping is killing
@@ -24,49 +28,73 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from types import TracebackType
+from typing import TYPE_CHECKING
 
+from dossier.email.dkim import KeyStore
 from dossier.email.model import ParsedEmail
 from dossier.ingest.prefetch import become_worker, widen
 from dossier.model import EmailRecord, ParseRecord, SourceFact
 
+if TYPE_CHECKING:
+    from dossier.ingest.mailready import ReadyEmail
+
 WORKERS = 2  # beside the writer: both cores of a 2-core laptop stay busy
 CHUNK = 64  # emails per chunk: a round trip costs about as much as reading an email
 WINDOW = 6  # chunks in flight at most: bounds memory (a few MB for usual emails)
-START_AFTER = 256  # emails the writer reads itself first: a small mailbox never starts workers
+START_AFTER = 64  # emails the writer reads itself first: a small mailbox never starts workers
 
 Unquote = Callable[[bytes, dict[str, str]], bytes]  # (raw, the source's facts so far) -> bytes
-Read = list[ParsedEmail] | None  # a chunk's emails as read; None: the writer reads them
+# A chunk's emails as read (with their rows when plain); None: the writer reads them.
+Read = list["ParsedEmail | ReadyEmail"] | None
 
 
-def _read_chunk(raws: list[bytes]) -> list[ParsedEmail]:
+def _read_chunk(
+    records: list[EmailRecord], source_sha: str, keys: KeyStore | None
+) -> list[ParsedEmail | ReadyEmail]:
+    """Each email read from its record's bytes (as read: quoting undone), with its rows when
+    it is plain."""
     from dossier.email.reader import read_email
+    from dossier.ingest.mailready import is_plain, ready_email
 
-    return [read_email(raw) for raw in raws]
+    found: list[ParsedEmail | ReadyEmail] = []
+    for record in records:
+        assert record.raw is not None
+        mail = read_email(record.raw)
+        found.append(ready_email(mail, record, source_sha, keys) if is_plain(mail) else mail)
+    return found
 
 
-def _serve(chunks: Connection, results: Connection) -> None:
+def _serve(
+    chunks: Connection, results: Connection, source_sha: str, keys: KeyStore | None
+) -> None:
     """Runs in a worker: read each chunk that comes, send back what was read, until the
     writer closes its end."""
     become_worker()
     while True:
         try:
-            raws = chunks.recv()
+            records = chunks.recv()
         except (EOFError, OSError):
             return
         try:
-            found: Read = _read_chunk(raws)
+            found: Read = _read_chunk(records, source_sha, keys)
         except Exception:  # the writer reads the chunk itself and meets the error there
             found = None
         results.send(found)
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.ForkContext) -> None:
+    def __init__(
+        self,
+        context: multiprocessing.context.ForkContext,
+        source: tuple[str, KeyStore | None],  # the mailbox's hash; the DKIM key store
+    ) -> None:
         chunks_in, self.chunks = context.Pipe(duplex=False)
         self.results, results_out = context.Pipe(duplex=False)
         for pipe in (self.chunks, self.results):
             widen(pipe)
-        self.process = context.Process(target=_serve, args=(chunks_in, results_out), daemon=True)
+        self.process = context.Process(
+            target=_serve, args=(chunks_in, results_out, *source), daemon=True
+        )
         try:
             self.process.start()
         except BaseException:  # no process: none of the pipes is needed
@@ -86,9 +114,12 @@ class _Worker:
 
 
 class MailReaders:
-    """Workers that read emails for ``read``; started only once a mailbox proves big."""
+    """Workers that read emails for ``read``; started only once a mailbox proves big.
+    ``source_sha``: the mailbox's hash (emails' ids are made from it); ``keys``: the DKIM
+    key store, if any."""
 
-    def __init__(self) -> None:
+    def __init__(self, source_sha: str, keys: KeyStore | None = None) -> None:
+        self._source = (source_sha, keys)
         self._workers: list[_Worker] = []
         self._failed = False  # no workers could be started: the writer reads everything
         self._sent = 0  # chunks handed out
@@ -118,11 +149,13 @@ class MailReaders:
 
     def read(self, records: Iterator[ParseRecord], unquote: Unquote) -> Iterator[ParseRecord]:
         """``records`` in order, each email that has bytes and no ``parsed`` read from
-        ``unquote(raw, facts)``, ``facts`` being the source facts that came before it."""
+        ``unquote(raw, facts)``, ``facts`` being the source facts that came before it: its
+        ``parsed`` is then a ``ParsedEmail``, or a ``ReadyEmail`` when a worker read it and
+        it is plain."""
         facts: dict[str, str] = {}
         window: deque[tuple[list[ParseRecord], int | None]] = deque()
         chunk: list[ParseRecord] = []
-        raws: list[bytes] = []
+        raws: list[EmailRecord] = []  # to be read: the records with their bytes as read
         seen = 0
         for record in records:
             if isinstance(record, SourceFact):
@@ -136,7 +169,7 @@ class MailReaders:
                 continue
             assert isinstance(record, EmailRecord) and record.raw is not None
             chunk.append(record)
-            raws.append(unquote(record.raw, facts))
+            raws.append(record._replace(raw=unquote(record.raw, facts)))
             if len(raws) >= CHUNK:
                 window.append((chunk, self._submit(raws)))
                 chunk, raws = [], []
@@ -149,7 +182,7 @@ class MailReaders:
         while window:
             yield from self._filled(*window.popleft())
 
-    def _submit(self, raws: list[bytes]) -> int | None:
+    def _submit(self, raws: list[EmailRecord]) -> int | None:
         """The chunk's number once a worker has it; None if none can take it."""
         if not self._workers and not self._failed:
             self._start()
@@ -169,7 +202,7 @@ class MailReaders:
     def _start(self) -> None:
         try:
             context = multiprocessing.get_context("fork")
-            self._workers = [_Worker(context) for _ in range(WORKERS)]
+            self._workers = [_Worker(context, self._source) for _ in range(WORKERS)]
         except (OSError, ValueError):  # no fork here, or no room for processes
             for worker in self._workers:
                 worker.stop()

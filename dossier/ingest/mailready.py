@@ -79,7 +79,7 @@ def ready_file(
         return None
     record = emails[0]
     mail = record.parsed
-    if not isinstance(mail, ParsedEmail) or record.raw is None or mail.parts or mail.nested:
+    if not isinstance(mail, ParsedEmail) or record.raw is None or not is_plain(mail):
         return None
     if record.item or record.folder:
         return None  # the lane files its emails under the file's folder, as eml files are
@@ -96,7 +96,7 @@ def ready_file(
             current.append(record_issue_row(item))
     if facts.get("mbox_variant") == "mboxrd":
         return None  # its bytes are read unquoted: the loader knows how
-    email = _ready_email(mail, record, source_sha, keys)
+    email = ready_email(mail, record, source_sha, keys)
     return ReadyFile(_folder(path), list(facts.items()), before, after, email)
 
 
@@ -114,9 +114,16 @@ def _folder(path: str) -> str:
     return found
 
 
-def _ready_email(
+def is_plain(mail: ParsedEmail) -> bool:
+    """No attachments and no email inside: its rows depend on its bytes alone."""
+    return not mail.parts and not mail.nested
+
+
+def ready_email(
     mail: ParsedEmail, record: EmailRecord, source_sha: str, keys: KeyStore | None
 ) -> ReadyEmail:
+    """The rows of a plain email read from ``record.raw`` (the bytes as read: an mboxrd's
+    quoting undone), found in the source with ``source_sha``."""
     assert record.raw is not None
     sent_at, flags = sent_time(mail)
     key = body_key(mail)
