@@ -1,9 +1,10 @@
-"""An mbox body is taken many lines at a time when the stream lets us look ahead.
+"""An mbox is read in runs of lines, not a line at a time.
 
-The parser reads a message's body in runs of whole lines up to the next ``From `` line
-(``_Reader.plain_lines``) when the stream can be peeked at (a file), and a line at a time when
-it cannot (``io.BytesIO``). Both must give the same records: the same bytes, byte and line
-ranges, variant and problems, wherever the stream's buffer happens to end.
+The parser takes a message's header block up to its blank line and its body up to the next
+``From `` line as runs of whole lines (``_Reader.header_lines``, ``plain_lines``), searched in
+a buffer of its own. Reading a line at a time (``runs=False``) must give the same records:
+the same bytes, byte and line ranges, variant and problems, wherever the buffer happens to
+end, from a file or from memory.
 """
 
 from __future__ import annotations
@@ -42,20 +43,18 @@ PIECES = (
 
 
 def line_by_line(data: bytes) -> list[ParseRecord]:
-    stream = io.BytesIO(data)
-    assert not hasattr(stream, "peek")  # so the parser reads a line at a time
-    return list(_MboxParser(stream).run())
+    return list(_MboxParser(io.BytesIO(data), runs=False).run())
 
 
-def in_runs(path: Path, buffer: int) -> list[ParseRecord]:
-    with path.open("rb", buffering=buffer) as stream:
-        return list(_MboxParser(stream).run())
+def in_runs(path: Path, block: int) -> list[ParseRecord]:
+    with path.open("rb") as stream:
+        return list(_MboxParser(stream, block=block).run())
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.mbox")), ids=lambda p: p.name)
-@pytest.mark.parametrize("buffer", [16, 100, 8192])
-def test_the_fixtures_read_the_same_in_runs_of_lines(path: Path, buffer: int) -> None:
-    assert in_runs(path, buffer) == line_by_line(path.read_bytes())
+@pytest.mark.parametrize("block", [1, 16, 100, 8192, 1 << 18])
+def test_the_fixtures_read_the_same_in_runs_of_lines(path: Path, block: int) -> None:
+    assert in_runs(path, block) == line_by_line(path.read_bytes())
 
 
 def test_made_up_mboxes_read_the_same_in_runs_of_lines(tmp_path: Path) -> None:
@@ -66,11 +65,14 @@ def test_made_up_mboxes_read_the_same_in_runs_of_lines(tmp_path: Path) -> None:
     for _ in range(1500):
         data = b"".join(pick.choice(PIECES) for _ in range(pick.randrange(1, 300)))
         path.write_bytes(data)
-        assert in_runs(path, pick.choice((16, 64, 100, 1000, 8192))) == line_by_line(data)
+        block = pick.choice((1, 7, 16, 64, 100, 1000, 8192))
+        assert in_runs(path, block) == line_by_line(data)
+        assert list(_MboxParser(io.BytesIO(data), block=block).run()) == line_by_line(data)
 
 
 def test_the_mailing_list_reads_the_same_in_runs_of_lines() -> None:
     path = need_corpora() / "email" / "mailing-list" / "linux-mips-2019q4.mbox"
-    records = in_runs(path, 8192)
+    records = in_runs(path, 1 << 18)
     assert records == line_by_line(path.read_bytes())
+    assert in_runs(path, 4000) == records
     assert sum(type(r).__name__ == "EmailRecord" for r in records) == 1500

@@ -48,6 +48,7 @@ __all__ = [
 # A stream is read in lines of at most this many bytes (a file with no line breaks must not
 # be read whole into one line).
 _LINE_LIMIT = 1 << 20
+_BLOCK = 256 * 1024  # bytes read from the stream at a time
 # A Content-Length above this is not trusted (it would make us read that much at once).
 _MAX_CONTENT_LENGTH = 1 << 30
 _ISSUE_TEXT = 2000  # how much raw text a ParseIssue quotes
@@ -146,80 +147,112 @@ def mbox_folder(path: str, root: str | None = None) -> str:
 
 
 class _Reader:
-    """Lines and byte counts from a stream, with bytes that can be pushed back."""
+    """Lines and byte counts from a stream, with bytes that can be pushed back.
 
-    def __init__(self, stream: BinaryIO) -> None:
+    The stream is read in blocks into a buffer of our own, searched in place: a body or a
+    header block is taken as one run of whole lines (``plain_lines``, ``header_lines``)
+    instead of a line at a time, with one search for where the run ends. (A stream's own
+    ``peek`` would copy its buffer at every look.) ``runs=False``: a line at a time only,
+    as a reference for tests; ``block``: bytes read at a time.
+    """
+
+    def __init__(self, stream: BinaryIO, runs: bool = True, block: int = _BLOCK) -> None:
         self._stream = stream
-        self._back = b""
+        self._runs = runs
+        self._block = block
+        self._buf = b""
+        self._at = 0  # where the next byte is in _buf
+        self._eof = False
         self.pos = 0  # offset of the next byte to be returned
 
+    def _fill(self) -> bool:
+        """Read another block after what is left; False at the stream's end."""
+        if self._eof:
+            return False
+        more = self._stream.read(self._block)
+        if not more:
+            self._eof = True
+            return False
+        self._buf = self._buf[self._at :] + more
+        self._at = 0
+        return True
+
+    def _take(self, size: int) -> bytes:
+        data = self._buf[self._at : self._at + size]
+        self._at += len(data)
+        self.pos += len(data)
+        return data
+
     def readline(self) -> bytes:
-        if self._back:
-            cut = self._back.find(b"\n") + 1
-            if cut:
-                line, self._back = self._back[:cut], self._back[cut:]
-            else:
-                line = self._back + self._stream.readline(_LINE_LIMIT)
-                self._back = b""
-        else:
-            line = self._stream.readline(_LINE_LIMIT)
-        self.pos += len(line)
-        return line
+        """A line, as ``readline(_LINE_LIMIT)`` of the stream would give it."""
+        while True:
+            end = self._buf.find(b"\n", self._at, self._at + _LINE_LIMIT)
+            if end >= 0:
+                return self._take(end + 1 - self._at)
+            if len(self._buf) - self._at >= _LINE_LIMIT or not self._fill():
+                return self._take(_LINE_LIMIT)
 
     def read(self, size: int) -> bytes:
-        data = self._back[:size]
-        self._back = self._back[size:]
-        while len(data) < size:
-            more = self._stream.read(size - len(data))
-            if not more:
-                break
-            data += more
+        have = len(self._buf) - self._at
+        if size <= have + self._block:
+            while len(self._buf) - self._at < size and self._fill():
+                pass
+            return self._take(size)
+        # Much more than a block (a Content-Length body): read at once, not block by block.
+        data = self._buf[self._at :] + self._stream.read(size - have)
+        self._buf, self._at = b"", 0
         self.pos += len(data)
         return data
 
     def unread(self, data: bytes) -> None:
-        self._back = data + self._back
+        """Push back ``data``: the bytes last read and not pushed back yet, in order."""
+        if len(data) <= self._at:  # still in the buffer, just before the next byte
+            self._at -= len(data)
+        else:
+            self._buf = data + self._buf[self._at :]
+            self._at = 0
         self.pos -= len(data)
+
+    def _window(self) -> int:
+        """Where the buffered bytes end, with at least a block from here unless the stream
+        ends first."""
+        if len(self._buf) - self._at < self._block:
+            self._fill()
+        return len(self._buf)
 
     def plain_lines(self) -> bytes:
         """Whole lines from here up to the next one that starts with ``From `` (which may be
-        a separator), as many as the stream has buffered; b"" when the next line is such a
-        line, or there is nothing buffered to look at (then read a line at a time). A body is
-        mostly such lines: taken together they cost one search instead of a loop per line.
-        Call only at the start of a line."""
-        peek = getattr(self._stream, "peek", None)
-        if self._back or peek is None:
+        a separator), as many as the buffer holds; b"" when the next line is such a line or
+        is not whole in the buffer (then read a line at a time). A body is mostly such
+        lines: taken together they cost one search instead of a loop per line. Call only at
+        the start of a line."""
+        if not self._runs:
             return b""
-        block = peek(_LINE_LIMIT)[:_LINE_LIMIT]  # (a line is never longer than readline's)
-        if block.startswith(b"From "):
+        end = self._window()
+        buf, at = self._buf, self._at
+        if buf.startswith(b"From ", at):
             return b""
-        cut = block.find(b"\nFrom ") + 1 or block.rfind(b"\n") + 1  # only whole lines
-        if not cut:
-            return b""
-        data = self._stream.read(cut)
-        self.pos += len(data)
-        return data
+        cut = buf.find(b"\nFrom ", at, end) + 1 or buf.rfind(b"\n", at, end) + 1
+        return self._take(cut - at) if cut > at else b""
 
     def header_lines(self) -> bytes:
         """Whole header lines from here up to the blank line that ends them (not taken), as
         ``plain_lines`` takes body lines: none that starts with ``From `` (a message with no
-        body may be followed by the next one's separator), and b"" when there is nothing
-        buffered to look at. Call only at the start of a line."""
-        peek = getattr(self._stream, "peek", None)
-        if self._back or peek is None:
+        body may be followed by the next one's separator), and b"" when the next line is
+        blank or is such a line. Call only at the start of a line."""
+        if not self._runs:
             return b""
-        block = peek(_LINE_LIMIT)[:_LINE_LIMIT]
-        if block.startswith((b"\n", b"\r\n", b"From ")):
+        end = self._window()
+        buf, at = self._buf, self._at
+        if buf.startswith((b"\n", b"\r\n", b"From "), at):
             return b""
-        ends = [at + 1 for at in (block.find(b"\n\n"), block.find(b"\n\r\n")) if at >= 0]
-        cut = min(ends) if ends else block.rfind(b"\n") + 1
-        before_from = block.find(b"\nFrom ", 0, cut) + 1
-        cut = before_from or cut
-        if not cut:
-            return b""
-        data = self._stream.read(cut)
-        self.pos += len(data)
-        return data
+        # The first blank line: a CRLF one is looked for only before the first LF one.
+        lf = buf.find(b"\n\n", at, end)
+        crlf = buf.find(b"\n\r\n", at, lf + 2 if lf >= 0 else end)
+        blank = crlf if crlf >= 0 else lf
+        cut = blank + 1 if blank >= 0 else buf.rfind(b"\n", at, end) + 1
+        cut = buf.find(b"\nFrom ", at, cut) + 1 or cut
+        return self._take(cut - at) if cut > at else b""
 
 
 class _Variant:
@@ -272,8 +305,8 @@ class _Message:
 
 
 class _MboxParser:
-    def __init__(self, stream: BinaryIO) -> None:
-        self.r = _Reader(stream)
+    def __init__(self, stream: BinaryIO, runs: bool = True, block: int = _BLOCK) -> None:
+        self.r = _Reader(stream, runs, block)
         self.line_no = 0  # lines read so far
         self.variant = _Variant()
         self.count = 0
