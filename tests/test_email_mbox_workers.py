@@ -17,6 +17,7 @@ import pytest
 
 from dossier.case import Case
 from dossier.ingest import IngestOptions, IngestSummary, ingest, mailboxbatch, mailreaders
+from dossier.store import sqlite as sqlite_store
 from dossier.store.sqlite import SqliteStore
 from tests.conftest import need_corpora
 from tests.test_email_speed_paths import case_rows, mail_folder, same_summary
@@ -144,7 +145,7 @@ def test_a_worker_that_fails_costs_only_speed(
     usual, _ = ingest_mbox(tmp_path / "usual", mbox, monkeypatch, workers=False)
     calls: list[int] = []
 
-    def broken(raws: list[bytes]) -> list[object]:
+    def broken(*chunk: object) -> list[object]:
         calls.append(1)
         raise MemoryError("a worker ran out of memory")
 
@@ -262,3 +263,41 @@ def test_a_big_mbox_shows_how_far_it_is(tmp_path: Path, monkeypatch: pytest.Monk
     assert len(steps) > 50 and all(isinstance(n, int) and n > 0 for n in steps)
     assert size - 10 <= sum(steps) <= size  # up to the last email's end (not its blank line)
     assert ("end", None) in read
+
+
+def test_a_big_mailbox_undone_leaves_what_came_before_it_searchable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big mailbox adds its emails to the search index as it goes. When it fails and is
+    undone, so is its part of the index; the small mailbox stored before it in the same run,
+    waiting to be indexed at the commit, is still indexed, once."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    emails = mail_folder(tmp_path)
+    small = mbox_of(emails, folder / "a-small.mbox", rounds=1)
+    mbox_of(emails, folder / "b-big.mbox", rounds=4)
+    monkeypatch.setattr(sqlite_store, "BATCH_SECONDS", 10**6)  # no commit between the two
+    monkeypatch.setattr(mailreaders, "START_AFTER", 40)  # the small one (36): no workers
+    monkeypatch.setattr(mailreaders, "CHUNK", 3)
+    batches = in_batches(monkeypatch, 4)
+    real_many = SqliteStore.insert_email_messages
+
+    def refuse_late(
+        self: SqliteStore, messages: list[tuple[object, ...]], rows: list[tuple[object, ...]]
+    ) -> None:
+        if batches and sum(batches) > 40:
+            raise sqlite3.DataError("refused")
+        real_many(self, messages, rows)
+
+    monkeypatch.setattr(SqliteStore, "insert_email_messages", refuse_late)
+    with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
+        summary = ingest(case, [folder])
+        assert [Path(label).name for label, _ in summary.failed] == ["b-big.mbox"]
+        conn = case.store.conn
+        stored = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        indexed = conn.execute("SELECT count(*) FROM messages_fts_docsize").fetchone()[0]
+        found = conn.execute(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'note'"
+        ).fetchone()[0]
+    assert stored == summary.messages_new > 10 and indexed == stored and found > 0
+    assert len(small.read_bytes()) > 0 and len(batches) > 2

@@ -366,7 +366,7 @@ class _MailLoader:
         self.batch: MailboxBatch | None = None  # plain emails workers read, stored in bulk
 
     def run(self, records: Iterator[object]) -> MailResult:
-        self.next_id = first_id = self.store.max_message_id() + 1
+        self.next_id = self.unindexed = self.store.max_message_id() + 1
         read = 0  # bytes of the file read so far, as far as its emails say
         for record in records:
             if isinstance(record, EmailRecord):
@@ -384,8 +384,17 @@ class _MailLoader:
         self._flush()
         self.result.issues += self.store.add_issues(self.ctx.source_id, self.issues)
         self.store.add_facts(self.ctx.source_id, self.result.facts.items())
-        self.store.index_later(first_id)  # indexed with the other small sources at commit
+        if self.next_id > self.unindexed:  # (indexed with the other small sources at commit)
+            self.store.index_later(self.unindexed)
         return self.result
+
+    def index_now(self) -> None:
+        """Add the emails stored so far to the search index now (a big mailbox: while the
+        workers read on, not all at the end). Only this source's own: what other sources
+        left to index is not touched, so undoing this one alone leaves theirs to be done."""
+        if self.next_id > self.unindexed:
+            self.store.index_messages_between(self.unindexed, self.next_id - 1)
+            self.unindexed = self.next_id
 
     def _flush(self) -> None:
         if self.batch is not None:

@@ -72,3 +72,4 @@ class MailboxBatch:
         result.duplicates += rows.copies_found
         if rows.new:
             result.near_duplicates += store.near_duplicates_between(first, first + rows.new - 1)
+        loader.index_now()
