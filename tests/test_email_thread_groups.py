@@ -17,23 +17,14 @@ from dossier.ingest import threading as threading_module
 from dossier.ingest.report import Progress
 from dossier.store.sqlite import SqliteStore
 from tests.conftest import corpora
-from tests.test_email_threads_later import ingest_runs, mail, threads_of, write
+from tests.test_email_threads_later import count_threaded, ingest_runs, mail, threads_of, write
 
 
 def in_groups(monkeypatch: pytest.MonkeyPatch, batch: int) -> list[int]:
     """Thread every run in groups, ``batch`` emails at a time; returns the batch sizes."""
     monkeypatch.setattr(threading_module, "IN_MEMORY_EMAILS", 0)
     monkeypatch.setattr(groups_module, "BATCH_EMAILS", batch)
-    sizes: list[int] = []
-    real = threading_module._thread
-
-    def counting(store: SqliteStore, rows: Iterable[threading_module.ThreadRow]) -> None:
-        held = list(rows)
-        sizes.append(len(held))
-        real(store, held)
-
-    monkeypatch.setattr(threading_module, "_thread", counting)
-    return sizes
+    return count_threaded(monkeypatch)
 
 
 def at_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -76,6 +76,20 @@ def same_as_one_run(
     return whole
 
 
+def count_threaded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many emails each call of the threading held, as it goes."""
+    sizes: list[int] = []
+    real = threading_module._thread
+
+    def counting(store: SqliteStore, rows: Iterable[threading_module.ThreadRow]) -> None:
+        held = list(rows)
+        sizes.append(len(held))
+        real(store, held)
+
+    monkeypatch.setattr(threading_module, "_thread", counting)
+    return sizes
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -171,15 +185,7 @@ def test_a_few_new_emails_rethread_only_what_they_touch(
         write(folder, f"{n}.eml", mail(n, f"Topic {n}", day=1, msg_id=f"t{n}@x"))
     reply = write(tmp_path / "later", "r.eml", mail(99, "Re: Topic 7", day=2, msg_id="r@x",
                                                     reply_to="t7@x"))  # fmt: skip
-    threaded: list[int] = []
-    real = threading_module._thread
-
-    def counting(store: SqliteStore, rows: Iterable[threading_module.ThreadRow]) -> None:
-        held = list(rows)
-        threaded.append(len(held))
-        real(store, held)
-
-    monkeypatch.setattr(threading_module, "_thread", counting)
+    threaded = count_threaded(monkeypatch)
     with Case.create(tmp_path / "case", title=None, tz="UTC") as case:
         ingest(case, [folder])
         before = threads_of(tmp_path / "case")

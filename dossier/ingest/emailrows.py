@@ -87,6 +87,17 @@ def lone_threads(
     return dict(zip(keys, ids, strict=True))
 
 
+def row_builder(
+    store: SqliteStore, emails: Sequence[ReadyEmail], first_message: int
+) -> tuple[EmailRowBuilder, list[tuple[int, bool]]]:
+    """Which emails are new (with ids from ``first_message`` on) and which are copies; and a
+    builder for their rows, their identities and threads looked up."""
+    known = store.emails_by_content([email.content_hash for email in emails])
+    firsts = first_copies(emails, known, first_message)
+    identities = store.identities(identity_keys(emails, firsts))
+    return EmailRowBuilder(store, lone_threads(store, emails, firsts), identities), firsts
+
+
 class EmailRowBuilder:
     """Turns ready emails into rows, given their conversations and identities."""
 

@@ -19,14 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from dossier.errors import DossierError
 from dossier.formats.base import MessageFormat
-from dossier.ingest.emailrows import (
-    EmailRowBuilder,
-    EmailRows,
-    first_copies,
-    identity_keys,
-    lone_threads,
-    write_email_rows,
-)
+from dossier.ingest.emailrows import EmailRows, row_builder, write_email_rows
 from dossier.ingest.entries import Entry
 from dossier.ingest.mail import IssueRow
 from dossier.ingest.mailready import ReadyFile
@@ -137,11 +130,7 @@ class MailBatch:
     def _write(self, pending: list[_Pending]) -> tuple[EmailRows, _Rows]:
         store = self.store
         first_message = store.max_message_id() + 1
-        emails = [item.ready.email for item in pending]
-        known = store.emails_by_content([email.content_hash for email in emails])
-        firsts = first_copies(emails, known, first_message)
-        identities = store.identities(identity_keys(emails, firsts))
-        builder = EmailRowBuilder(store, lone_threads(store, emails, firsts), identities)
+        builder, firsts = row_builder(store, [item.ready.email for item in pending], first_message)
         files = _Rows()
         next_source = store.max_source_id() + 1
         for source_id, (item, (message_id, new)) in enumerate(

@@ -13,13 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dossier.ingest.emailrows import (
-    EmailRowBuilder,
-    first_copies,
-    identity_keys,
-    lone_threads,
-    write_email_rows,
-)
+from dossier.ingest.emailrows import row_builder, write_email_rows
 from dossier.ingest.mailready import ReadyEmail
 from dossier.model import EmailRecord
 
@@ -54,12 +48,8 @@ class MailboxBatch:
             return
         loader = self.loader
         store, ctx, result = loader.store, loader.ctx, loader.result
-        emails = [ready for _, ready in pending]
         first = loader.next_id
-        known = store.emails_by_content([email.content_hash for email in emails])
-        firsts = first_copies(emails, known, first)
-        identities = store.identities(identity_keys(emails, firsts))
-        builder = EmailRowBuilder(store, lone_threads(store, emails, firsts), identities)
+        builder, firsts = row_builder(store, [ready for _, ready in pending], first)
         for (record, email), (message_id, new) in zip(pending, firsts, strict=True):
             builder.add(email, message_id, new, ctx.source_id, record.folder or ctx.folder,
                         record.item)  # fmt: skip
