@@ -76,3 +76,21 @@ def test_the_mailing_list_reads_the_same_in_runs_of_lines() -> None:
     assert records == line_by_line(path.read_bytes())
     assert in_runs(path, 4000) == records
     assert sum(type(r).__name__ == "EmailRecord" for r in records) == 1500
+
+
+@pytest.mark.parametrize("block", [1000, 1 << 18])
+def test_lines_longer_than_a_read_are_read_the_same(tmp_path: Path, block: int) -> None:
+    """A body line of 1.5 MB (more than the parser reads at once, and than a line may be),
+    header lines cut by the buffer's end, a last line with no line break."""
+    long_line = b"x" * (3 << 19) + b"\n"
+    data = (
+        b"From a@b Mon Jan  1 00:00:00 2001\nSubject: " + b"s" * 5000 + b"\n\n"
+        + long_line + b"From here on\n\n"
+        + b"From a@b Mon Jan  1 00:00:00 2001\nSubject: two\n\n" + b"y" * 300_000
+    )  # fmt: skip
+    path = tmp_path / "long.mbox"
+    path.write_bytes(data)
+    records = in_runs(path, block)
+    assert records == line_by_line(data)
+    emails = [r for r in records if type(r).__name__ == "EmailRecord"]
+    assert len(emails) == 2 and long_line in emails[0].raw

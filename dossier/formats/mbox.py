@@ -165,11 +165,11 @@ class _Reader:
         self._eof = False
         self.pos = 0  # offset of the next byte to be returned
 
-    def _fill(self) -> bool:
-        """Read another block after what is left; False at the stream's end."""
+    def _fill(self, size: int = 0) -> bool:
+        """Read another block (or ``size`` bytes) after what is left; False at the end."""
         if self._eof:
             return False
-        more = self._stream.read(self._block)
+        more = self._stream.read(size or self._block)
         if not more:
             self._eof = True
             return False
@@ -189,7 +189,8 @@ class _Reader:
             end = self._buf.find(b"\n", self._at, self._at + _LINE_LIMIT)
             if end >= 0:
                 return self._take(end + 1 - self._at)
-            if len(self._buf) - self._at >= _LINE_LIMIT or not self._fill():
+            have = len(self._buf) - self._at
+            if have >= _LINE_LIMIT or not self._fill(max(self._block, _LINE_LIMIT - have)):
                 return self._take(_LINE_LIMIT)
 
     def read(self, size: int) -> bytes:
