@@ -190,7 +190,7 @@ class _Reader:
             if end >= 0:
                 return self._take(end + 1 - self._at)
             have = len(self._buf) - self._at
-            if have >= _LINE_LIMIT or not self._fill(max(self._block, _LINE_LIMIT - have)):
+            if have >= _LINE_LIMIT or not self._fill(max(self._block, have)):  # (doubling)
                 return self._take(_LINE_LIMIT)
 
     def read(self, size: int) -> bytes:
