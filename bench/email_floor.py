@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import pickle
 import shutil
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine
+from email_run import files_under
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -44,14 +44,6 @@ OUT = BENCH / "out"
 SLICE = ROOT.parent / "shared" / "corpora" / "email" / "enron" / "maildir"
 TABLES = ("sources", "custody", "persons", "identities", "conversations", "messages", "emails",
           "recipients", "blobs", "parse_issues", "source_facts")  # fmt: skip
-
-
-def files_under(folder: Path) -> list[str]:
-    found = []
-    for top, dirs, names in os.walk(folder):
-        dirs.sort()
-        found.extend(os.path.join(top, name) for name in sorted(names))
-    return found
 
 
 def ingested(folder: Path) -> Path:
@@ -105,7 +97,7 @@ def read_floor(folder: Path) -> dict[str, float]:
     from dossier.formats.base import relax_collector
     from dossier.ingest import prefetch
 
-    paths = files_under(folder)
+    paths = list(files_under(folder))
     prefetch._import_worker_modules()
     prefetch._start_worker(None, None)
     gc.freeze()

@@ -56,7 +56,7 @@ def _thread_waiting(store: SqliteStore, waiting: int, progress: Progress) -> Non
     total = store.email_count()
     if waiting <= WHOLE_CASE_SHARE * total and waiting <= IN_MEMORY_EMAILS:
         # few beside the case: only the threads they can touch
-        touched = _touched_conversations(store, store.unthreaded_emails(), progress)
+        touched = _touched_conversations(store, store.unthreaded_emails(), total, progress)
         _thread(store, store.thread_inputs(sorted(touched)))
     elif total <= IN_MEMORY_EMAILS:
         _thread(store, store.thread_inputs())  # the whole case, in one piece
@@ -67,6 +67,7 @@ def _thread_waiting(store: SqliteStore, waiting: int, progress: Progress) -> Non
 def _touched_conversations(
     store: SqliteStore,
     new: Sequence[tuple[int, str, str, str, str, int, int]],
+    total: int,
     progress: Progress,
 ) -> set[int]:
     """The new emails' conversations, and those with an email that shares a Message-ID or a
@@ -74,7 +75,7 @@ def _touched_conversations(
     ids = set().union(*(link_ids(row[1], row[2], row[3]) for row in new))
     subjects = {normalise_subject(row[4])[0] for row in new}
     touched = {row[6] for row in new}
-    progress.begin("email threads: links", store.email_count(), unit="email")
+    progress.begin("email threads: links", total, unit="email")
     for number, row in enumerate(store.email_links(), 1):
         if number % PROGRESS_EVERY == 0:
             progress.advance(PROGRESS_EVERY)

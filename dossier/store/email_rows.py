@@ -21,6 +21,10 @@ _INSERT_EMAIL = (
     " headers_raw, html, new_text, folder, item, content_hash, text_hash, parent_id,"
     " dkim, dkim_detail, arc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_THREAD_INPUTS = (
+    "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject, m.sent_at"
+    " FROM emails e JOIN messages m ON m.id = e.message_id"
+)
 _INSERT_COPY = (
     "INSERT OR IGNORE INTO further_copies(message_id, source_id, sender_id, header_text,"
     " line_start, line_end, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -311,17 +315,24 @@ class EmailRows:
     ) -> Iterator[tuple[int, str, str, str, str, int]]:
         """(message id, Message-ID, In-Reply-To, References, subject, sent_at) of every email,
         or of the emails in ``conversations``; one row at a time."""
-        sql = (
-            "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject,"
-            " m.sent_at FROM emails e JOIN messages m ON m.id = e.message_id"
-        )
         if conversations is None:
-            yield from self.conn.execute(sql)
-            return
-        for start in range(0, len(conversations), 500):
-            chunk = tuple(conversations[start : start + 500])
+            yield from self.conn.execute(_THREAD_INPUTS)
+        else:
+            yield from self._thread_inputs_where("m.conversation_id", conversations)
+
+    def thread_inputs_of(
+        self, message_ids: Sequence[int]
+    ) -> Iterator[tuple[int, str, str, str, str, int]]:
+        """``thread_inputs`` of these emails."""
+        yield from self._thread_inputs_where("e.message_id", message_ids)
+
+    def _thread_inputs_where(
+        self, column: str, values: Sequence[int]
+    ) -> Iterator[tuple[int, str, str, str, str, int]]:
+        for start in range(0, len(values), 500):
+            chunk = tuple(values[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            yield from self.conn.execute(f"{sql} WHERE m.conversation_id IN ({marks})", chunk)
+            yield from self.conn.execute(f"{_THREAD_INPUTS} WHERE {column} IN ({marks})", chunk)
 
     def mark_unthreaded(self, message_ids: Sequence[int]) -> None:
         """New emails, for the ingest's threading at the end (see ingest.threading)."""
@@ -337,6 +348,9 @@ class EmailRows:
             " m.sent_at, m.conversation_id FROM unthreaded u"
             " JOIN emails e ON e.message_id = u.message_id JOIN messages m ON m.id = u.message_id"
         ).fetchall()
+
+    def unthreaded_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM unthreaded").fetchone()[0])
 
     def has_unthreaded(self) -> bool:
         return self.conn.execute("SELECT 1 FROM unthreaded LIMIT 1").fetchone() is not None

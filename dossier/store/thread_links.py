@@ -14,16 +14,11 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
 ThreadRow = tuple[int, str, str, str, str, int]  # as EmailRows.thread_inputs gives them
-
-_INPUTS = (
-    "SELECT e.message_id, e.header_message_id, e.in_reply_to, e.refs, e.subject, m.sent_at"
-    " FROM emails e JOIN messages m ON m.id = e.message_id"
-)
 
 
 class LinkScratch:
@@ -80,9 +75,6 @@ class ThreadLinkRows:
     def link_scratch(self) -> LinkScratch:
         return LinkScratch(self.path.parent / "tmp")
 
-    def unthreaded_count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM unthreaded").fetchone()[0])
-
     def thread_links(self) -> Iterator[tuple[int, str, str, str, str, int]]:
         """(message id, Message-ID, In-Reply-To, References, subject, 1 if waiting to be
         threaded) of every email, in message id order; one row at a time."""
@@ -91,10 +83,3 @@ class ThreadLinkRows:
             " u.message_id IS NOT NULL FROM emails e"
             " LEFT JOIN unthreaded u ON u.message_id = e.message_id ORDER BY e.message_id"
         )
-
-    def thread_inputs_of(self, message_ids: Sequence[int]) -> Iterator[ThreadRow]:
-        """``thread_inputs`` of these emails."""
-        for start in range(0, len(message_ids), 500):
-            chunk = tuple(message_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            yield from self.conn.execute(f"{_INPUTS} WHERE e.message_id IN ({marks})", chunk)
