@@ -288,6 +288,7 @@ def test_a_big_pst_shows_how_far_it_is(tmp_path: Path, monkeypatch: pytest.Monke
     assert ("end", None) in read
 
 
+@needs_corpus
 def test_reading_a_pst_tells_how_many_items_are_read() -> None:
     told: list[tuple[int, int]] = []
     with open(FIXTURES / "ingest-file" / "testPST.pst", "rb") as stream:
